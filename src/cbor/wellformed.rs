@@ -1,0 +1,243 @@
+//! A single pass over raw CBOR that enforces what `ciborium` does not: no trailing bytes, no
+//! duplicate map keys, bounded nesting and item counts, and no length larger than the input.
+//!
+//! It runs before `ciborium` builds a value tree, so every allocation the tree makes is bounded
+//! by bytes that really exist. It allocates nothing itself except the key sets of large maps.
+
+use std::collections::HashSet;
+
+use super::{DecodeError, Limits};
+
+/// Checks that `bytes` hold exactly one well-formed CBOR item within `limits`.
+pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+    if bytes.len() > limits.max_message_size {
+        return Err(DecodeError::MessageTooLarge { size: bytes.len(), limit: limits.max_message_size });
+    }
+    let mut walker = Walker { bytes, pos: 0, items: 0, limits };
+    walker.item(0)?;
+    if walker.pos != bytes.len() {
+        return Err(DecodeError::TrailingBytes { offset: walker.pos, count: bytes.len() - walker.pos });
+    }
+    Ok(())
+}
+
+/// The argument of an item header.
+#[derive(Clone, Copy)]
+enum Arg {
+    Value(u64),
+    Indefinite,
+}
+
+/// A map key as compared for duplicates: integers and strings by value, so that two encodings of
+/// the same key (say `0x01` and `0x18 0x01`) still count as the same key.
+#[derive(PartialEq, Eq, Hash)]
+enum KeyId<'a> {
+    Int(u8, u64),
+    Text(&'a [u8]),
+    Bytes(&'a [u8]),
+    Raw(&'a [u8]),
+}
+
+struct Walker<'a, 'l> {
+    bytes: &'a [u8],
+    pos: usize,
+    items: usize,
+    limits: &'l Limits,
+}
+
+impl<'a> Walker<'a, '_> {
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    fn byte(&mut self, item_start: usize) -> Result<u8, DecodeError> {
+        let b = *self.bytes.get(self.pos).ok_or(DecodeError::Truncated { offset: item_start })?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize, item_start: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.remaining() {
+            return Err(DecodeError::Truncated { offset: item_start });
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Reads an item header: (major type, additional info, argument).
+    fn header(&mut self) -> Result<(usize, u8, u8, Arg), DecodeError> {
+        let start = self.pos;
+        let initial = self.byte(start)?;
+        let major = initial >> 5;
+        let info = initial & 0x1f;
+        let arg = match info {
+            0..=23 => Arg::Value(u64::from(info)),
+            24 => Arg::Value(u64::from(self.byte(start)?)),
+            25 => Arg::Value(u64::from(u16::from_be_bytes(self.array(start)?))),
+            26 => Arg::Value(u64::from(u32::from_be_bytes(self.array(start)?))),
+            27 => Arg::Value(u64::from_be_bytes(self.array(start)?)),
+            28..=30 => {
+                return Err(DecodeError::Malformed { offset: start, reason: "reserved additional information 28-30" })
+            }
+            _ => Arg::Indefinite,
+        };
+        Ok((start, major, info, arg))
+    }
+
+    fn array<const N: usize>(&mut self, start: usize) -> Result<[u8; N], DecodeError> {
+        let s = self.take(N, start)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(s);
+        Ok(out)
+    }
+
+    fn count_item(&mut self, offset: usize) -> Result<(), DecodeError> {
+        self.items += 1;
+        if self.items > self.limits.max_items {
+            return Err(DecodeError::TooManyItems { offset, limit: self.limits.max_items });
+        }
+        Ok(())
+    }
+
+    /// Checks a declared length (bytes, or minimum one byte per member) against the input.
+    fn fits(&self, offset: usize, declared: u64, per_member: u64) -> Result<usize, DecodeError> {
+        let remaining = self.remaining();
+        match declared.checked_mul(per_member) {
+            Some(need) if need <= remaining as u64 => Ok(declared as usize),
+            _ => Err(DecodeError::LengthExceedsInput { offset, declared, remaining }),
+        }
+    }
+
+    /// Walks one item; returns its key identity (used when the item is a map key).
+    fn item(&mut self, depth: usize) -> Result<KeyId<'a>, DecodeError> {
+        let (start, major, info, arg) = self.header()?;
+        self.count_item(start)?;
+        if depth > self.limits.max_depth {
+            return Err(DecodeError::TooDeep { offset: start, limit: self.limits.max_depth });
+        }
+        match (major, arg) {
+            (0 | 1, Arg::Value(v)) => Ok(KeyId::Int(major, v)),
+            (2 | 3, Arg::Value(len)) => {
+                let len = self.fits(start, len, 1)?;
+                let content = self.take(len, start)?;
+                if major == 3 {
+                    std::str::from_utf8(content)
+                        .map_err(|_| DecodeError::Malformed { offset: start, reason: "text string is not UTF-8" })?;
+                    Ok(KeyId::Text(content))
+                } else {
+                    Ok(KeyId::Bytes(content))
+                }
+            }
+            (2 | 3, Arg::Indefinite) => {
+                loop {
+                    let chunk_start = self.pos;
+                    if self.byte(start)? == 0xff {
+                        break;
+                    }
+                    self.pos = chunk_start;
+                    let (_, chunk_major, _, chunk_arg) = self.header()?;
+                    let Arg::Value(len) = chunk_arg else {
+                        return Err(DecodeError::Malformed {
+                            offset: chunk_start,
+                            reason: "nested indefinite-length string chunk",
+                        });
+                    };
+                    if chunk_major != major {
+                        return Err(DecodeError::Malformed {
+                            offset: chunk_start,
+                            reason: "string chunk of another major type",
+                        });
+                    }
+                    let len = self.fits(chunk_start, len, 1)?;
+                    let content = self.take(len, chunk_start)?;
+                    if major == 3 && std::str::from_utf8(content).is_err() {
+                        return Err(DecodeError::Malformed { offset: chunk_start, reason: "text string is not UTF-8" });
+                    }
+                }
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (4, Arg::Value(n)) => {
+                let n = self.fits(start, n, 1)?;
+                for _ in 0..n {
+                    self.item(depth + 1)?;
+                }
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (4, Arg::Indefinite) => {
+                while !self.at_break(start)? {
+                    self.item(depth + 1)?;
+                }
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (5, Arg::Value(n)) => {
+                let n = self.fits(start, n, 2)?;
+                self.map_entries(depth, start, Some(n))?;
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (5, Arg::Indefinite) => {
+                self.map_entries(depth, start, None)?;
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (6, Arg::Value(_)) => {
+                self.item(depth + 1)?;
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (7, Arg::Value(v)) => {
+                if info == 24 && v < 32 {
+                    return Err(DecodeError::Malformed { offset: start, reason: "simple value below 32 in two bytes" });
+                }
+                Ok(KeyId::Raw(&self.bytes[start..self.pos]))
+            }
+            (7, Arg::Indefinite) => Err(DecodeError::Malformed { offset: start, reason: "unexpected break" }),
+            _ => Err(DecodeError::Malformed { offset: start, reason: "indefinite length on an integer or tag" }),
+        }
+    }
+
+    /// True (and consumes it) when the next byte is a break.
+    fn at_break(&mut self, item_start: usize) -> Result<bool, DecodeError> {
+        match self.bytes.get(self.pos) {
+            None => Err(DecodeError::Truncated { offset: item_start }),
+            Some(0xff) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    fn map_entries(&mut self, depth: usize, start: usize, count: Option<usize>) -> Result<(), DecodeError> {
+        // Small maps (all of 18013-5's structures) compare keys linearly; large ones (data
+        // element maps) use a hash set.
+        const LINEAR: usize = 16;
+        let mut small: Vec<KeyId<'a>> = Vec::new();
+        let mut large: Option<HashSet<KeyId<'a>>> = None;
+        let mut seen = 0usize;
+        loop {
+            match count {
+                Some(n) if seen == n => break,
+                None if self.at_break(start)? => break,
+                _ => {}
+            }
+            let key_offset = self.pos;
+            let key = self.item(depth + 1)?;
+            let duplicate = match &mut large {
+                Some(set) => !set.insert(key),
+                None if small.contains(&key) => true,
+                None => {
+                    small.push(key);
+                    if small.len() > LINEAR {
+                        large = Some(small.drain(..).collect());
+                    }
+                    false
+                }
+            };
+            if duplicate {
+                return Err(DecodeError::DuplicateKey { offset: key_offset });
+            }
+            self.item(depth + 1)?;
+            seen += 1;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! The ISO/IEC 18013-5 message model.
