@@ -35,11 +35,14 @@ pub fn value_from_slice(bytes: &[u8], limits: &Limits) -> Result<Value, DecodeEr
     // The check above guarantees a single well-formed item whose every length fits the input,
     // so ciborium only fails here on what it cannot represent (e.g. `undefined`).
     ciborium::de::from_reader_with_recursion_limit(bytes, limits.max_depth.saturating_mul(2) + 8)
-        .map_err(|_| DecodeError::Malformed { offset: 0, reason: "value not representable (e.g. undefined)" })
+        .map_err(|_| DecodeError::Malformed {
+            offset: 0,
+            reason: "value not representable (e.g. undefined)",
+        })
 }
 
 /// Encodes a typed value to bytes.
-pub fn to_vec<T: CborCodec + ?Sized>(value: &T) -> Vec<u8> {
+pub fn to_vec<T: CborCodec>(value: &T) -> Vec<u8> {
     value_to_vec(&value.to_cbor())
 }
 
@@ -48,7 +51,8 @@ pub fn value_to_vec(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     // Writing into a Vec cannot fail, and every `Value` is serializable.
     #[allow(clippy::expect_used)]
-    ciborium::ser::into_writer(value, &mut out).expect("serializing a Value into a Vec is infallible");
+    ciborium::ser::into_writer(value, &mut out)
+        .expect("serializing a Value into a Vec is infallible");
     out
 }
 
@@ -124,16 +128,24 @@ impl Fields {
     }
 
     /// Decodes a required field.
-    pub fn required<'k, T: CborCodec>(&mut self, key: impl Into<Key<'k>>) -> Result<T, DecodeError> {
+    pub fn required<'k, T: CborCodec>(
+        &mut self,
+        key: impl Into<Key<'k>>,
+    ) -> Result<T, DecodeError> {
         let key = key.into();
         let value = self.take(key).ok_or_else(|| DecodeError::missing(key))?;
         T::from_cbor(value).within(key)
     }
 
     /// Decodes an optional field.
-    pub fn optional<'k, T: CborCodec>(&mut self, key: impl Into<Key<'k>>) -> Result<Option<T>, DecodeError> {
+    pub fn optional<'k, T: CborCodec>(
+        &mut self,
+        key: impl Into<Key<'k>>,
+    ) -> Result<Option<T>, DecodeError> {
         let key = key.into();
-        self.take(key).map(|v| T::from_cbor(v).within(key)).transpose()
+        self.take(key)
+            .map(|v| T::from_cbor(v).within(key))
+            .transpose()
     }
 
     /// The entries not taken so far (unknown keys), for callers that keep them.
@@ -156,7 +168,7 @@ impl MapBuilder {
 
     /// Appends `key: value`.
     #[must_use]
-    pub fn field<'k, T: CborCodec + ?Sized>(mut self, key: impl Into<Key<'k>>, value: &T) -> Self {
+    pub fn field<'k, T: CborCodec>(mut self, key: impl Into<Key<'k>>, value: &T) -> Self {
         self.entries.push((key.into().to_value(), value.to_cbor()));
         self
     }
@@ -266,9 +278,11 @@ impl CborCodec for Bstr {
 impl<T: CborCodec> CborCodec for Vec<T> {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         match value {
-            Value::Array(items) => {
-                items.into_iter().enumerate().map(|(i, v)| T::from_cbor(v).within(format!("[{i}]"))).collect()
-            }
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| T::from_cbor(v).within(format!("[{i}]")))
+                .collect(),
             other => Err(DecodeError::wrong_type("array", &other)),
         }
     }
@@ -294,7 +308,11 @@ impl<T: CborCodec> CborCodec for IndexMap<String, T> {
         }
     }
     fn to_cbor(&self) -> Value {
-        Value::Map(self.iter().map(|(k, v)| (Value::Text(k.clone()), v.to_cbor())).collect())
+        Value::Map(
+            self.iter()
+                .map(|(k, v)| (Value::Text(k.clone()), v.to_cbor()))
+                .collect(),
+        )
     }
 }
 
@@ -357,7 +375,8 @@ impl<'a, T> IntoIterator for &'a NonEmpty<T> {
 impl<T: CborCodec> CborCodec for NonEmpty<T> {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let items = Vec::<T>::from_cbor(value)?;
-        Self::new(items).ok_or_else(|| DecodeError::invalid("empty array where at least one item is required"))
+        Self::new(items)
+            .ok_or_else(|| DecodeError::invalid("empty array where at least one item is required"))
     }
     fn to_cbor(&self) -> Value {
         self.0.to_cbor()
@@ -368,7 +387,15 @@ impl<T: CborCodec> CborCodec for NonEmpty<T> {
 pub fn untag(value: Value, tag: u64) -> Result<Value, DecodeError> {
     match value {
         Value::Tag(t, inner) if t == tag => Ok(*inner),
-        Value::Tag(t, _) => Err(DecodeError::WrongTag { path: String::new(), expected: tag, found: Some(t) }),
-        _ => Err(DecodeError::WrongTag { path: String::new(), expected: tag, found: None }),
+        Value::Tag(t, _) => Err(DecodeError::WrongTag {
+            path: String::new(),
+            expected: tag,
+            found: Some(t),
+        }),
+        _ => Err(DecodeError::WrongTag {
+            path: String::new(),
+            expected: tag,
+            found: None,
+        }),
     }
 }

@@ -121,17 +121,27 @@ pub enum DecodeError {
 impl DecodeError {
     /// A wrong-type error at the current position (the path is filled in by callers).
     pub fn wrong_type(expected: &'static str, found: &crate::cbor::Value) -> Self {
-        Self::WrongType { path: String::new(), expected, found: type_name(found) }
+        Self::WrongType {
+            path: String::new(),
+            expected,
+            found: type_name(found),
+        }
     }
 
     /// An invalid-value error at the current position.
     pub fn invalid(reason: impl Into<String>) -> Self {
-        Self::InvalidValue { path: String::new(), reason: reason.into() }
+        Self::InvalidValue {
+            path: String::new(),
+            reason: reason.into(),
+        }
     }
 
     /// A missing-field error at the current position.
     pub fn missing(field: impl fmt::Display) -> Self {
-        Self::MissingField { path: String::new(), field: field.to_string() }
+        Self::MissingField {
+            path: String::new(),
+            field: field.to_string(),
+        }
     }
 
     /// Prefixes the path of a shape error with `segment` (a field name or `[index]`).

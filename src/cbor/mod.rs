@@ -20,8 +20,8 @@ mod wellformed;
 
 pub use ciborium::Value;
 pub use codec::{
-    from_slice, from_slice_with, to_vec, untag, value_from_slice, value_to_vec, Bstr, CborCodec, Fields, Key,
-    MapBuilder, NonEmpty,
+    from_slice, from_slice_with, to_vec, untag, value_from_slice, value_to_vec, Bstr, CborCodec,
+    Fields, Key, MapBuilder, NonEmpty,
 };
 pub use error::{DecodeError, ResultExt};
 pub use limits::Limits;

@@ -25,7 +25,10 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Tag24<T> {
 impl<T: CborCodec> Tag24<T> {
     /// Wraps a value, encoding it once.
     pub fn new(value: T) -> Self {
-        Self { bytes: codec::to_vec(&value), value }
+        Self {
+            bytes: codec::to_vec(&value),
+            value,
+        }
     }
 
     /// Decodes embedded bytes (the content of the byte string) under `limits`.

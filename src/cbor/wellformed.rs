@@ -11,12 +11,23 @@ use super::{DecodeError, Limits};
 /// Checks that `bytes` hold exactly one well-formed CBOR item within `limits`.
 pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
     if bytes.len() > limits.max_message_size {
-        return Err(DecodeError::MessageTooLarge { size: bytes.len(), limit: limits.max_message_size });
+        return Err(DecodeError::MessageTooLarge {
+            size: bytes.len(),
+            limit: limits.max_message_size,
+        });
     }
-    let mut walker = Walker { bytes, pos: 0, items: 0, limits };
+    let mut walker = Walker {
+        bytes,
+        pos: 0,
+        items: 0,
+        limits,
+    };
     walker.item(0)?;
     if walker.pos != bytes.len() {
-        return Err(DecodeError::TrailingBytes { offset: walker.pos, count: bytes.len() - walker.pos });
+        return Err(DecodeError::TrailingBytes {
+            offset: walker.pos,
+            count: bytes.len() - walker.pos,
+        });
     }
     Ok(())
 }
@@ -51,7 +62,10 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn byte(&mut self, item_start: usize) -> Result<u8, DecodeError> {
-        let b = *self.bytes.get(self.pos).ok_or(DecodeError::Truncated { offset: item_start })?;
+        let b = *self
+            .bytes
+            .get(self.pos)
+            .ok_or(DecodeError::Truncated { offset: item_start })?;
         self.pos += 1;
         Ok(b)
     }
@@ -78,7 +92,10 @@ impl<'a> Walker<'a, '_> {
             26 => Arg::Value(u64::from(u32::from_be_bytes(self.array(start)?))),
             27 => Arg::Value(u64::from_be_bytes(self.array(start)?)),
             28..=30 => {
-                return Err(DecodeError::Malformed { offset: start, reason: "reserved additional information 28-30" })
+                return Err(DecodeError::Malformed {
+                    offset: start,
+                    reason: "reserved additional information 28-30",
+                })
             }
             _ => Arg::Indefinite,
         };
@@ -95,7 +112,10 @@ impl<'a> Walker<'a, '_> {
     fn count_item(&mut self, offset: usize) -> Result<(), DecodeError> {
         self.items += 1;
         if self.items > self.limits.max_items {
-            return Err(DecodeError::TooManyItems { offset, limit: self.limits.max_items });
+            return Err(DecodeError::TooManyItems {
+                offset,
+                limit: self.limits.max_items,
+            });
         }
         Ok(())
     }
@@ -105,7 +125,11 @@ impl<'a> Walker<'a, '_> {
         let remaining = self.remaining();
         match declared.checked_mul(per_member) {
             Some(need) if need <= remaining as u64 => Ok(declared as usize),
-            _ => Err(DecodeError::LengthExceedsInput { offset, declared, remaining }),
+            _ => Err(DecodeError::LengthExceedsInput {
+                offset,
+                declared,
+                remaining,
+            }),
         }
     }
 
@@ -114,7 +138,10 @@ impl<'a> Walker<'a, '_> {
         let (start, major, info, arg) = self.header()?;
         self.count_item(start)?;
         if depth > self.limits.max_depth {
-            return Err(DecodeError::TooDeep { offset: start, limit: self.limits.max_depth });
+            return Err(DecodeError::TooDeep {
+                offset: start,
+                limit: self.limits.max_depth,
+            });
         }
         match (major, arg) {
             (0 | 1, Arg::Value(v)) => Ok(KeyId::Int(major, v)),
@@ -122,8 +149,10 @@ impl<'a> Walker<'a, '_> {
                 let len = self.fits(start, len, 1)?;
                 let content = self.take(len, start)?;
                 if major == 3 {
-                    std::str::from_utf8(content)
-                        .map_err(|_| DecodeError::Malformed { offset: start, reason: "text string is not UTF-8" })?;
+                    std::str::from_utf8(content).map_err(|_| DecodeError::Malformed {
+                        offset: start,
+                        reason: "text string is not UTF-8",
+                    })?;
                     Ok(KeyId::Text(content))
                 } else {
                     Ok(KeyId::Bytes(content))
@@ -152,7 +181,10 @@ impl<'a> Walker<'a, '_> {
                     let len = self.fits(chunk_start, len, 1)?;
                     let content = self.take(len, chunk_start)?;
                     if major == 3 && std::str::from_utf8(content).is_err() {
-                        return Err(DecodeError::Malformed { offset: chunk_start, reason: "text string is not UTF-8" });
+                        return Err(DecodeError::Malformed {
+                            offset: chunk_start,
+                            reason: "text string is not UTF-8",
+                        });
                     }
                 }
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
@@ -185,12 +217,21 @@ impl<'a> Walker<'a, '_> {
             }
             (7, Arg::Value(v)) => {
                 if info == 24 && v < 32 {
-                    return Err(DecodeError::Malformed { offset: start, reason: "simple value below 32 in two bytes" });
+                    return Err(DecodeError::Malformed {
+                        offset: start,
+                        reason: "simple value below 32 in two bytes",
+                    });
                 }
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
             }
-            (7, Arg::Indefinite) => Err(DecodeError::Malformed { offset: start, reason: "unexpected break" }),
-            _ => Err(DecodeError::Malformed { offset: start, reason: "indefinite length on an integer or tag" }),
+            (7, Arg::Indefinite) => Err(DecodeError::Malformed {
+                offset: start,
+                reason: "unexpected break",
+            }),
+            _ => Err(DecodeError::Malformed {
+                offset: start,
+                reason: "indefinite length on an integer or tag",
+            }),
         }
     }
 
@@ -206,7 +247,12 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    fn map_entries(&mut self, depth: usize, start: usize, count: Option<usize>) -> Result<(), DecodeError> {
+    fn map_entries(
+        &mut self,
+        depth: usize,
+        start: usize,
+        count: Option<usize>,
+    ) -> Result<(), DecodeError> {
         // Small maps (all of 18013-5's structures) compare keys linearly; large ones (data
         // element maps) use a hash set.
         const LINEAR: usize = 16;
