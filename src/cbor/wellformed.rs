@@ -222,6 +222,14 @@ impl<'a> Walker<'a, '_> {
                         reason: "simple value below 32 in two bytes",
                     });
                 }
+                // false, true, null and the floats only: `undefined` and unassigned simple
+                // values appear in no 18013-5 structure and have no faithful decoded form.
+                if info < 25 && !(20..=22).contains(&v) {
+                    return Err(DecodeError::Malformed {
+                        offset: start,
+                        reason: "undefined or unassigned simple value",
+                    });
+                }
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
             }
             (7, Arg::Indefinite) => Err(DecodeError::Malformed {
