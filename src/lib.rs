@@ -14,4 +14,5 @@
 
 pub mod cbor;
 pub mod crypto;
+pub mod engagement;
 pub mod msg;
