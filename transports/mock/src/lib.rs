@@ -20,3 +20,4 @@ mod rng;
 pub use codec::{GmdlCodec, GmdlError};
 pub use fault::{AppliedFault, Endpoint, Fault, FaultConfig, Impairments, Tap, TapEntry};
 pub use memory::{pair, MemoryConfig, MemoryTransport};
+pub use tcp::TcpTransport;
