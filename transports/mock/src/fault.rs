@@ -1,6 +1,6 @@
 //! Seeded, reproducible impairment of the in-memory pair: what can go wrong, and when.
 //!
-//! Faults are decided on the sending side, per direction, by a [`SplitMix64`] stream derived
+//! Faults are decided on the sending side, per direction, by a SplitMix64 stream derived
 //! from [`FaultConfig::seeded`]'s seed, so the outcome depends only on the seed and on what each
 //! end sends — never on task scheduling, the wall clock or a global RNG.
 

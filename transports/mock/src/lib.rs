@@ -1,6 +1,6 @@
 //! Mock transports of mdl-proximity, for tests and for two-process interop without radios.
 //!
-//! - [`memory`]: an in-process [`pair`](memory::pair) of [`Transport`](mdl_transport::Transport)s
+//! - [`memory`]: an in-process [`pair`] of [`Transport`](mdl_transport::Transport)s
 //!   carrying whole messages over tokio channels, with seeded, reproducible impairment
 //!   ([`FaultConfig`]): drop, duplicate, reorder, truncate, corrupt, delay, cut the link. Delays
 //!   and cuts run on tokio's clock, so `#[tokio::test(start_paused = true)]` tests need no real
