@@ -26,7 +26,7 @@ pub use engagement::{DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMet
 // pub use mso::MobileSecurityObject;
 // pub use request::{DeviceRequest, DocRequest, ItemsRequest};
 // pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
-// pub use session::{SessionData, SessionEstablishment, SessionStatus};
+pub use session::{SessionData, SessionEstablishment, SessionStatus};
 pub use transcript::{Handover, SessionTranscript, SessionTranscriptBytes};
 pub use version::Version;
 
