@@ -25,7 +25,7 @@ pub use date::{FullDate, TDate};
 pub use engagement::{DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod};
 // pub use mso::MobileSecurityObject;
 pub use request::{DeviceRequest, DocRequest, ItemsRequest};
-// pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
+pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
 pub use session::{SessionData, SessionEstablishment, SessionStatus};
 pub use transcript::{Handover, SessionTranscript, SessionTranscriptBytes};
 pub use version::Version;
