@@ -23,7 +23,7 @@ pub mod version;
 pub use cose::{CoseMac0, CoseSign1};
 pub use date::{FullDate, TDate};
 pub use engagement::{DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod};
-// pub use mso::MobileSecurityObject;
+pub use mso::MobileSecurityObject;
 pub use request::{DeviceRequest, DocRequest, ItemsRequest};
 pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
 pub use session::{SessionData, SessionEstablishment, SessionStatus};
