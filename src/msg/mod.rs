@@ -19,7 +19,7 @@ pub mod session;
 pub mod transcript;
 pub mod version;
 
-// pub use auth::{DeviceAuthentication, ReaderAuthentication};
+pub use auth::{DeviceAuthentication, ReaderAuthentication};
 pub use cose::{CoseMac0, CoseSign1};
 pub use date::{FullDate, TDate};
 pub use engagement::{DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod};
