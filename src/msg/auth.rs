@@ -25,7 +25,9 @@ fn context(value: Value, expected: &str) -> Result<(), DecodeError> {
     if text == expected {
         Ok(())
     } else {
-        Err(DecodeError::invalid(format!("context {text:?}, expected {expected:?}")))
+        Err(DecodeError::invalid(format!(
+            "context {text:?}, expected {expected:?}"
+        )))
     }
 }
 
@@ -116,7 +118,8 @@ mod tests {
         let decoded = assert_round_trip::<Tag24<DeviceAuthentication>>(&expected);
         assert_eq!(decoded.tagged_bytes(), expected);
         // Rebuilt from the transcript and the response's own DeviceNameSpacesBytes.
-        let st: SessionTranscript = crate::cbor::from_slice(&annex_d("session_transcript")).unwrap();
+        let st: SessionTranscript =
+            crate::cbor::from_slice(&annex_d("session_transcript")).unwrap();
         let resp: DeviceResponse = crate::cbor::from_slice(&annex_d("device_response")).unwrap();
         let doc = resp.documents.unwrap().into_vec().remove(0);
         let da = DeviceAuthentication {
@@ -131,7 +134,8 @@ mod tests {
     fn annex_d_reader_authentication_bytes_are_reproduced() {
         let expected = annex_d("reader_authentication_bytes");
         assert_round_trip::<Tag24<ReaderAuthentication>>(&expected);
-        let st: SessionTranscript = crate::cbor::from_slice(&annex_d("session_transcript")).unwrap();
+        let st: SessionTranscript =
+            crate::cbor::from_slice(&annex_d("session_transcript")).unwrap();
         let req: DeviceRequest = crate::cbor::from_slice(&annex_d("device_request")).unwrap();
         let ra = ReaderAuthentication {
             session_transcript: st,
@@ -142,7 +146,8 @@ mod tests {
 
     #[test]
     fn wrong_context_and_shape_are_rejected() {
-        let st: SessionTranscript = crate::cbor::from_slice(&annex_d("session_transcript")).unwrap();
+        let st: SessionTranscript =
+            crate::cbor::from_slice(&annex_d("session_transcript")).unwrap();
         let ra = ReaderAuthentication {
             session_transcript: st,
             items_request: Tag24::from_bytes(annex_d("items_request")).unwrap(),

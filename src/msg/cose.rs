@@ -95,17 +95,33 @@ mod tests {
     fn wrong_tag_and_shape_are_rejected() {
         let mut tagged17 = vec![0xd1];
         tagged17.extend_from_slice(&annex_d("reader_auth"));
-        assert!(matches!(decode_err::<CoseSign1>(&tagged17), DecodeError::WrongTag { expected: 18, .. }));
-        assert!(matches!(decode_err::<CoseSign1>(&[0xa0]), DecodeError::WrongType { .. }));
+        assert!(matches!(
+            decode_err::<CoseSign1>(&tagged17),
+            DecodeError::WrongTag { expected: 18, .. }
+        ));
+        assert!(matches!(
+            decode_err::<CoseSign1>(&[0xa0]),
+            DecodeError::WrongType { .. }
+        ));
         // Three items instead of four.
-        assert!(matches!(decode_err::<CoseSign1>(&[0x83, 0x40, 0xa0, 0x40]), DecodeError::InvalidValue { .. }));
-        assert!(matches!(decode_err::<CoseMac0>(&[0xd2, 0x80]), DecodeError::WrongTag { expected: 17, .. }));
+        assert!(matches!(
+            decode_err::<CoseSign1>(&[0x83, 0x40, 0xa0, 0x40]),
+            DecodeError::InvalidValue { .. }
+        ));
+        assert!(matches!(
+            decode_err::<CoseMac0>(&[0xd2, 0x80]),
+            DecodeError::WrongTag { expected: 17, .. }
+        ));
     }
 
     #[test]
     fn built_mac0_encodes_like_coset() {
         let mac = coset::CoseMac0Builder::new()
-            .protected(coset::HeaderBuilder::new().algorithm(coset::iana::Algorithm::HMAC_256_256).build())
+            .protected(
+                coset::HeaderBuilder::new()
+                    .algorithm(coset::iana::Algorithm::HMAC_256_256)
+                    .build(),
+            )
             .tag(vec![7; 32])
             .build();
         let wrapped = CoseMac0::new(mac.clone()).unwrap();

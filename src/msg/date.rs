@@ -29,16 +29,25 @@ impl TDate {
         if !(0..=9999).contains(&y) {
             return None;
         }
-        let text = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60);
+        let text = format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        );
         Some(Self { text, unix_seconds })
     }
 
     /// Parses an RFC 3339 date-time (section 5.6), with any offset and fractional seconds; the
     /// fraction is dropped from the Unix time (truncated toward the past).
     pub fn parse(text: &str) -> Result<Self, DecodeError> {
-        let unix_seconds = parse_date_time(text.as_bytes())
-            .ok_or_else(|| DecodeError::invalid(format!("{text:?} is not an RFC 3339 date-time")))?;
-        Ok(Self { text: text.to_owned(), unix_seconds })
+        let unix_seconds = parse_date_time(text.as_bytes()).ok_or_else(|| {
+            DecodeError::invalid(format!("{text:?} is not an RFC 3339 date-time"))
+        })?;
+        Ok(Self {
+            text: text.to_owned(),
+            unix_seconds,
+        })
     }
 
     /// Seconds since 1970-01-01T00:00:00Z.
@@ -79,8 +88,11 @@ pub struct FullDate {
 impl FullDate {
     /// A calendar date, if it exists (years 0..=9999).
     pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
-        (year <= 9999 && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year.into(), month))
-            .then_some(Self { year, month, day })
+        (year <= 9999
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year.into(), month))
+        .then_some(Self { year, month, day })
     }
 
     /// Parses exactly `YYYY-MM-DD`.
@@ -130,7 +142,9 @@ impl CborCodec for FullDate {
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    b.iter().try_fold(0i64, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
 }
 
 fn is_leap(year: i64) -> bool {
@@ -171,12 +185,21 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 /// RFC 3339 5.6 `date-time` to Unix seconds.
 fn parse_date_time(b: &[u8]) -> Option<i64> {
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':'
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
     let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (hour, minute, second) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (hour, minute, second) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if !(1..=12).contains(&month) || day < 1 || day > i64::from(days_in_month(year, month as u8)) {
         return None;
     }
@@ -208,7 +231,8 @@ fn parse_date_time(b: &[u8]) -> Option<i64> {
         }
         _ => return None,
     };
-    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second.min(59);
+    let local =
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second.min(59);
     Some(local - offset)
 }
 
@@ -219,11 +243,30 @@ mod tests {
 
     #[test]
     fn tdate_parses_utc_offsets_and_fractions() {
-        assert_eq!(TDate::parse("1970-01-01T00:00:00Z").unwrap().unix_seconds(), 0);
-        assert_eq!(TDate::parse("2020-10-01T13:30:02Z").unwrap().unix_seconds(), 1_601_559_002);
-        assert_eq!(TDate::parse("2020-10-01T15:30:02+02:00").unwrap().unix_seconds(), 1_601_559_002);
-        assert_eq!(TDate::parse("2020-10-01T13:30:02.999-00:00").unwrap().unix_seconds(), 1_601_559_002);
-        assert_eq!(TDate::parse("1969-12-31T23:59:59Z").unwrap().unix_seconds(), -1);
+        assert_eq!(
+            TDate::parse("1970-01-01T00:00:00Z").unwrap().unix_seconds(),
+            0
+        );
+        assert_eq!(
+            TDate::parse("2020-10-01T13:30:02Z").unwrap().unix_seconds(),
+            1_601_559_002
+        );
+        assert_eq!(
+            TDate::parse("2020-10-01T15:30:02+02:00")
+                .unwrap()
+                .unix_seconds(),
+            1_601_559_002
+        );
+        assert_eq!(
+            TDate::parse("2020-10-01T13:30:02.999-00:00")
+                .unwrap()
+                .unix_seconds(),
+            1_601_559_002
+        );
+        assert_eq!(
+            TDate::parse("1969-12-31T23:59:59Z").unwrap().unix_seconds(),
+            -1
+        );
     }
 
     #[test]
@@ -254,14 +297,33 @@ mod tests {
             "2020-10-01T13:30:02+0200",
             "2020-10-01T13:30:02Zjunk",
         ] {
-            assert!(matches!(TDate::parse(bad), Err(DecodeError::InvalidValue { .. })), "{bad}");
+            assert!(
+                matches!(TDate::parse(bad), Err(DecodeError::InvalidValue { .. })),
+                "{bad}"
+            );
         }
         let untagged = Value::Text("2020-10-01T13:30:02Z".into());
-        assert!(matches!(TDate::from_cbor(untagged), Err(DecodeError::WrongTag { expected: 0, found: None, .. })));
+        assert!(matches!(
+            TDate::from_cbor(untagged),
+            Err(DecodeError::WrongTag {
+                expected: 0,
+                found: None,
+                ..
+            })
+        ));
         let wrong = Value::Tag(1004, Box::new(Value::Text("2020-10-01T13:30:02Z".into())));
-        assert!(matches!(TDate::from_cbor(wrong), Err(DecodeError::WrongTag { found: Some(1004), .. })));
+        assert!(matches!(
+            TDate::from_cbor(wrong),
+            Err(DecodeError::WrongTag {
+                found: Some(1004),
+                ..
+            })
+        ));
         let not_text = Value::Tag(0, Box::new(Value::Integer(0.into())));
-        assert!(matches!(TDate::from_cbor(not_text), Err(DecodeError::WrongType { .. })));
+        assert!(matches!(
+            TDate::from_cbor(not_text),
+            Err(DecodeError::WrongType { .. })
+        ));
     }
 
     #[test]
@@ -271,11 +333,24 @@ mod tests {
         assert_eq!((d.year(), d.month(), d.day()), (2019, 10, 20));
         assert_eq!(crate::cbor::to_vec(&d), bytes);
         assert!(FullDate::parse("2024-02-29").is_ok());
-        for bad in ["2023-02-29", "2019-1-20", "2019-10-20T00:00:00Z", "2019/10/20", "2019-00-10", "20a9-10-10"] {
-            assert!(matches!(FullDate::parse(bad), Err(DecodeError::InvalidValue { .. })), "{bad}");
+        for bad in [
+            "2023-02-29",
+            "2019-1-20",
+            "2019-10-20T00:00:00Z",
+            "2019/10/20",
+            "2019-00-10",
+            "20a9-10-10",
+        ] {
+            assert!(
+                matches!(FullDate::parse(bad), Err(DecodeError::InvalidValue { .. })),
+                "{bad}"
+            );
         }
         let wrong_tag = Value::Tag(0, Box::new(Value::Text("2019-10-20".into())));
-        assert!(matches!(FullDate::from_cbor(wrong_tag), Err(DecodeError::WrongTag { expected: 1004, .. })));
+        assert!(matches!(
+            FullDate::from_cbor(wrong_tag),
+            Err(DecodeError::WrongTag { expected: 1004, .. })
+        ));
     }
 
     #[test]

@@ -72,13 +72,17 @@ impl DeviceEngagement {
 /// The QR payload of an engagement, from its stored bytes.
 pub fn qr_uri(engagement: &DeviceEngagementBytes) -> String {
     let mut uri = QR_URI_PREFIX.to_owned();
-    uri.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(engagement.inner_bytes()));
+    uri.push_str(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(engagement.inner_bytes()),
+    );
     uri
 }
 
 /// Decodes a scanned QR payload, keeping the engagement bytes exactly as encoded in it.
 pub fn from_qr_uri(uri: &str) -> Result<DeviceEngagementBytes, DecodeError> {
-    let b64 = uri.strip_prefix(QR_URI_PREFIX).ok_or_else(|| DecodeError::invalid("QR payload lacks the mdoc: prefix"))?;
+    let b64 = uri
+        .strip_prefix(QR_URI_PREFIX)
+        .ok_or_else(|| DecodeError::invalid("QR payload lacks the mdoc: prefix"))?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(b64)
         .map_err(|_| DecodeError::invalid("QR payload is not base64url without padding"))?;
@@ -93,7 +97,12 @@ impl CborCodec for DeviceEngagement {
         let device_retrieval_methods = f.optional(Self::KEY_DEVICE_RETRIEVAL_METHODS)?;
         let origin_infos = f.optional(Self::KEY_ORIGIN_INFOS)?;
         let capabilities = f.optional(Self::KEY_CAPABILITIES)?;
-        Ok(Self { security, device_retrieval_methods, origin_infos, capabilities })
+        Ok(Self {
+            security,
+            device_retrieval_methods,
+            origin_infos,
+            capabilities,
+        })
     }
 
     fn to_cbor(&self) -> Value {
@@ -105,7 +114,10 @@ impl CborCodec for DeviceEngagement {
         MapBuilder::new()
             .field(Self::KEY_VERSION, &self.version())
             .field(Self::KEY_SECURITY, &self.security)
-            .optional(Self::KEY_DEVICE_RETRIEVAL_METHODS, self.device_retrieval_methods.as_ref())
+            .optional(
+                Self::KEY_DEVICE_RETRIEVAL_METHODS,
+                self.device_retrieval_methods.as_ref(),
+            )
             .optional(Self::KEY_ORIGIN_INFOS, origin_infos.as_ref())
             .optional(Self::KEY_CAPABILITIES, self.capabilities.as_ref())
             .build()
@@ -128,7 +140,10 @@ impl Security {
 
     /// Cipher suite 1 with the given ephemeral device key.
     pub fn new(e_device_key: CoseKey) -> Self {
-        Self { cipher_suite: Self::CIPHER_SUITE_1, e_device_key: Tag24::new(e_device_key) }
+        Self {
+            cipher_suite: Self::CIPHER_SUITE_1,
+            e_device_key: Tag24::new(e_device_key),
+        }
     }
 }
 
@@ -142,7 +157,10 @@ impl CborCodec for Security {
     }
 
     fn to_cbor(&self) -> Value {
-        Value::Array(vec![self.cipher_suite.to_cbor(), self.e_device_key.to_cbor()])
+        Value::Array(vec![
+            self.cipher_suite.to_cbor(),
+            self.e_device_key.to_cbor(),
+        ])
     }
 }
 
@@ -151,7 +169,9 @@ pub(crate) fn fixed_array<const N: usize>(value: Value) -> Result<[Value; N], De
     match value {
         Value::Array(items) => {
             let len = items.len();
-            items.try_into().map_err(|_| DecodeError::invalid(format!("array of {len} items, expected {N}")))
+            items
+                .try_into()
+                .map_err(|_| DecodeError::invalid(format!("array of {len} items, expected {N}")))
         }
         other => Err(DecodeError::wrong_type("array", &other)),
     }
@@ -210,14 +230,24 @@ impl CborCodec for DeviceRetrievalMethod {
         let method_type = i64::from_cbor(t).within("[0]")?;
         let version = u64::from_cbor(v).within("[1]")?;
         if version != Self::VERSION_1 {
-            return Ok(Self::Unknown { method_type, version, options });
+            return Ok(Self::Unknown {
+                method_type,
+                version,
+                options,
+            });
         }
         Ok(match method_type {
             Self::TYPE_NFC => Self::Nfc(NfcOptions::from_cbor(options).within("[2]")?),
             Self::TYPE_BLE => Self::Ble(BleOptions::from_cbor(options).within("[2]")?),
-            Self::TYPE_WIFI_AWARE => Self::WifiAware(WifiAwareOptions::from_cbor(options).within("[2]")?),
+            Self::TYPE_WIFI_AWARE => {
+                Self::WifiAware(WifiAwareOptions::from_cbor(options).within("[2]")?)
+            }
             Self::TYPE_TCP => Self::Tcp(TcpOptions::from_cbor(options).within("[2]")?),
-            _ => Self::Unknown { method_type, version, options },
+            _ => Self::Unknown {
+                method_type,
+                version,
+                options,
+            },
         })
     }
 
@@ -227,9 +257,15 @@ impl CborCodec for DeviceRetrievalMethod {
             Self::Ble(o) => (Self::VERSION_1, o.to_cbor()),
             Self::WifiAware(o) => (Self::VERSION_1, o.to_cbor()),
             Self::Tcp(o) => (Self::VERSION_1, o.to_cbor()),
-            Self::Unknown { version, options, .. } => (*version, options.clone()),
+            Self::Unknown {
+                version, options, ..
+            } => (*version, options.clone()),
         };
-        Value::Array(vec![self.method_type().to_cbor(), version.to_cbor(), options])
+        Value::Array(vec![
+            self.method_type().to_cbor(),
+            version.to_cbor(),
+            options,
+        ])
     }
 }
 
@@ -245,11 +281,17 @@ pub struct NfcOptions {
 impl CborCodec for NfcOptions {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { max_command_data_length: f.required(0)?, max_response_data_length: f.required(1)? })
+        Ok(Self {
+            max_command_data_length: f.required(0)?,
+            max_response_data_length: f.required(1)?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
-        MapBuilder::new().field(0, &self.max_command_data_length).field(1, &self.max_response_data_length).build()
+        MapBuilder::new()
+            .field(0, &self.max_command_data_length)
+            .field(1, &self.max_response_data_length)
+            .build()
     }
 }
 
@@ -261,7 +303,9 @@ impl CborCodec for BleUuid {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let b = Bstr::from_cbor(value)?.0;
         let len = b.len();
-        b.try_into().map(Self).map_err(|_| DecodeError::invalid(format!("UUID of {len} bytes, expected 16")))
+        b.try_into()
+            .map(Self)
+            .map_err(|_| DecodeError::invalid(format!("UUID of {len} bytes, expected 16")))
     }
 
     fn to_cbor(&self) -> Value {
@@ -316,11 +360,23 @@ impl CborCodec for BleOptions {
 
     fn to_cbor(&self) -> Value {
         MapBuilder::new()
-            .field(Self::KEY_PERIPHERAL_SERVER_MODE, &self.peripheral_server_mode)
+            .field(
+                Self::KEY_PERIPHERAL_SERVER_MODE,
+                &self.peripheral_server_mode,
+            )
             .field(Self::KEY_CENTRAL_CLIENT_MODE, &self.central_client_mode)
-            .optional(Self::KEY_PERIPHERAL_SERVER_UUID, self.peripheral_server_uuid.as_ref())
-            .optional(Self::KEY_CENTRAL_CLIENT_UUID, self.central_client_uuid.as_ref())
-            .optional(Self::KEY_PERIPHERAL_SERVER_ADDRESS, self.peripheral_server_address.as_ref())
+            .optional(
+                Self::KEY_PERIPHERAL_SERVER_UUID,
+                self.peripheral_server_uuid.as_ref(),
+            )
+            .optional(
+                Self::KEY_CENTRAL_CLIENT_UUID,
+                self.central_client_uuid.as_ref(),
+            )
+            .optional(
+                Self::KEY_PERIPHERAL_SERVER_ADDRESS,
+                self.peripheral_server_address.as_ref(),
+            )
             .optional(Self::KEY_L2CAP_PSM, self.l2cap_psm.as_ref())
             .build()
     }
@@ -372,11 +428,17 @@ pub struct TcpOptions {
 impl CborCodec for TcpOptions {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { host: f.required(0)?, port: f.required(1)? })
+        Ok(Self {
+            host: f.required(0)?,
+            port: f.required(1)?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
-        MapBuilder::new().field(0, &self.host).field(1, &self.port).build()
+        MapBuilder::new()
+            .field(0, &self.host)
+            .field(1, &self.port)
+            .build()
     }
 }
 
@@ -403,7 +465,11 @@ impl OriginInfo {
 impl CborCodec for OriginInfo {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { cat: f.required("cat")?, origin_type: f.required("type")?, details: f.required("details")? })
+        Ok(Self {
+            cat: f.required("cat")?,
+            origin_type: f.required("type")?,
+            details: f.required("details")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
@@ -449,4 +515,251 @@ impl CborCodec for Capabilities {
 /// keeping them.
 pub fn device_engagement_from_raw(bytes: Vec<u8>) -> Result<DeviceEngagementBytes, DecodeError> {
     Tag24::from_bytes(bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::msg::vectors::{annex_d, assert_round_trip, decode_err, decode_value};
+
+    fn key() -> Tag24<CoseKey> {
+        Tag24::from_bytes(annex_d("e_device_key_cose")).unwrap()
+    }
+
+    #[test]
+    fn annex_d_engagements_round_trip() {
+        let qr = assert_round_trip::<DeviceEngagement>(&annex_d("device_engagement_qr"));
+        assert_eq!(qr.version(), Version::v1_0());
+        assert_eq!(
+            qr.security.e_device_key.tagged_bytes(),
+            annex_d("e_device_key_bytes")
+        );
+        let methods = qr.device_retrieval_methods.as_ref().unwrap();
+        match methods.first() {
+            DeviceRetrievalMethod::Ble(ble) => {
+                assert!(!ble.peripheral_server_mode && ble.central_client_mode);
+                assert_eq!(
+                    ble.central_client_uuid.unwrap().0.to_vec(),
+                    annex_d("ble_uuid_qr_central_client")
+                );
+            }
+            other => panic!("expected BLE, got {other:?}"),
+        }
+        let nfc = assert_round_trip::<DeviceEngagement>(&annex_d("device_engagement_nfc"));
+        assert!(nfc.device_retrieval_methods.is_none());
+        let bytes =
+            assert_round_trip::<DeviceEngagementBytes>(&annex_d("device_engagement_bytes_nfc"));
+        assert_eq!(bytes.inner_bytes(), annex_d("device_engagement_nfc"));
+    }
+
+    #[test]
+    fn qr_uri_round_trips_keeping_bytes() {
+        let raw = annex_d("device_engagement_qr");
+        let de: DeviceEngagement = crate::cbor::from_slice(&raw).unwrap();
+        let uri = de.to_qr_uri();
+        assert!(
+            uri.starts_with("mdoc:")
+                && !uri.contains('=')
+                && !uri.contains('+')
+                && !uri.contains('/')
+        );
+        let back = from_qr_uri(&uri).unwrap();
+        assert_eq!(back.inner_bytes(), raw);
+        assert_eq!(qr_uri(&back), uri);
+        assert!(matches!(
+            from_qr_uri("mdoc;abc"),
+            Err(DecodeError::InvalidValue { .. })
+        ));
+        assert!(matches!(
+            from_qr_uri("mdoc:a*b"),
+            Err(DecodeError::InvalidValue { .. })
+        ));
+        let mut padded = uri.clone();
+        padded.push('=');
+        assert!(from_qr_uri(&padded).is_err());
+        // Valid base64 of a truncated engagement.
+        let cut = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[..raw.len() - 4]);
+        assert!(from_qr_uri(&format!("mdoc:{cut}")).is_err());
+    }
+
+    #[test]
+    fn engagement_1_1_with_every_method_round_trips() {
+        let de = DeviceEngagement {
+            security: Security {
+                cipher_suite: Security::CIPHER_SUITE_1,
+                e_device_key: key(),
+            },
+            device_retrieval_methods: Some(
+                NonEmpty::new(vec![
+                    DeviceRetrievalMethod::Nfc(NfcOptions {
+                        max_command_data_length: 255,
+                        max_response_data_length: 256,
+                    }),
+                    DeviceRetrievalMethod::Ble(BleOptions {
+                        peripheral_server_mode: true,
+                        central_client_mode: true,
+                        peripheral_server_uuid: Some(BleUuid([1; 16])),
+                        central_client_uuid: Some(BleUuid([2; 16])),
+                        peripheral_server_address: Some(Bstr(vec![1, 2, 3, 4, 5, 6])),
+                        l2cap_psm: Some(0x0081),
+                    }),
+                    DeviceRetrievalMethod::WifiAware(WifiAwareOptions {
+                        passphrase: Some("secret".into()),
+                        channel_operating_class: Some(81),
+                        channel_number: Some(6),
+                        supported_bands: Some(Bstr(vec![0x14])),
+                    }),
+                    DeviceRetrievalMethod::Tcp(TcpOptions {
+                        host: "127.0.0.1".into(),
+                        port: 48_000,
+                    }),
+                    DeviceRetrievalMethod::Unknown {
+                        method_type: 99,
+                        version: 3,
+                        options: Value::Map(vec![]),
+                    },
+                ])
+                .unwrap(),
+            ),
+            origin_infos: Some(vec![OriginInfo {
+                cat: OriginInfo::CAT_DELIVERY,
+                origin_type: OriginInfo::TYPE_WEBSITE,
+                details: Value::Text("https://example.com".into()),
+            }]),
+            capabilities: Some(Capabilities {
+                handover_session_establishment: Some(true),
+                reader_auth_all: Some(false),
+                extended_request: Some(true),
+            }),
+        };
+        assert_eq!(de.version(), Version::v1_1());
+        let bytes = crate::cbor::to_vec(&de);
+        let back = assert_round_trip::<DeviceEngagement>(&bytes);
+        assert_eq!(back, de);
+        let back = from_qr_uri(&de.to_qr_uri()).unwrap();
+        assert_eq!(back.value(), &de);
+    }
+
+    #[test]
+    fn capabilities_force_origin_infos_and_version_1_1() {
+        let de = DeviceEngagement {
+            security: Security {
+                cipher_suite: 1,
+                e_device_key: key(),
+            },
+            device_retrieval_methods: None,
+            origin_infos: None,
+            capabilities: Some(Capabilities::default()),
+        };
+        let back: DeviceEngagement = crate::cbor::from_slice(&crate::cbor::to_vec(&de)).unwrap();
+        assert_eq!(back.origin_infos, Some(vec![]));
+        assert_eq!(back.version(), Version::v1_1());
+    }
+
+    fn engagement_map(version: &str, extra: Vec<(Value, Value)>) -> Value {
+        let mut entries = vec![
+            (Value::Integer(0.into()), Value::Text(version.into())),
+            (
+                Value::Integer(1.into()),
+                Security {
+                    cipher_suite: 1,
+                    e_device_key: key(),
+                }
+                .to_cbor(),
+            ),
+        ];
+        entries.extend(extra);
+        Value::Map(entries)
+    }
+
+    #[test]
+    fn receiving_is_lenient_where_allowed() {
+        // "1.0" carrying OriginInfos, a future minor version, and unknown keys are accepted.
+        let origin = vec![(Value::Integer(5.into()), Value::Array(vec![]))];
+        assert_eq!(
+            decode_value::<DeviceEngagement>(engagement_map("1.0", origin))
+                .unwrap()
+                .origin_infos,
+            Some(vec![])
+        );
+        let unknown = vec![(Value::Integer(77.into()), Value::Text("x".into()))];
+        assert!(decode_value::<DeviceEngagement>(engagement_map("1.9", unknown)).is_ok());
+        // A known method type with an unknown version is kept raw.
+        let m = Value::Array(vec![
+            Value::Integer(2.into()),
+            Value::Integer(2.into()),
+            Value::Bool(true),
+        ]);
+        let methods = vec![(Value::Integer(2.into()), Value::Array(vec![m.clone()]))];
+        let de = decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).unwrap();
+        assert_eq!(de.device_retrieval_methods.unwrap().first().to_cbor(), m);
+    }
+
+    #[test]
+    fn bad_engagements_are_rejected_with_paths() {
+        let err = decode_value::<DeviceEngagement>(engagement_map("2.0", vec![])).unwrap_err();
+        assert!(matches!(err, DecodeError::UnsupportedVersion { .. }));
+        assert_eq!(err.path(), Some("0"));
+        let no_security = Value::Map(vec![(Value::Integer(0.into()), Value::Text("1.0".into()))]);
+        assert!(matches!(
+            decode_value::<DeviceEngagement>(no_security),
+            Err(DecodeError::MissingField { .. })
+        ));
+        let ble_bad = Value::Array(vec![
+            Value::Integer(2.into()),
+            Value::Integer(1.into()),
+            Value::Map(vec![
+                (Value::Integer(0.into()), Value::Bool(true)),
+                (Value::Integer(1.into()), Value::Bool(false)),
+                (Value::Integer(10.into()), Value::Bytes(vec![0; 15])),
+            ]),
+        ]);
+        let methods = vec![(Value::Integer(2.into()), Value::Array(vec![ble_bad]))];
+        let err = decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).unwrap_err();
+        assert!(matches!(err, DecodeError::InvalidValue { .. }));
+        assert!(
+            err.path().unwrap().starts_with("2[0]") && err.path().unwrap().ends_with("10"),
+            "{err}"
+        );
+        let tcp_bad = Value::Array(vec![
+            Value::Integer((-18224).into()),
+            Value::Integer(1.into()),
+            Value::Map(vec![
+                (Value::Integer(0.into()), Value::Text("h".into())),
+                (Value::Integer(1.into()), Value::Integer(70_000.into())),
+            ]),
+        ]);
+        let methods = vec![(Value::Integer(2.into()), Value::Array(vec![tcp_bad]))];
+        assert!(decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).is_err());
+        let empty = vec![(Value::Integer(2.into()), Value::Array(vec![]))];
+        assert!(decode_value::<DeviceEngagement>(engagement_map("1.0", empty)).is_err());
+        // Security with an untagged key; truncated and trailing input.
+        let sec = Value::Array(vec![
+            Value::Integer(1.into()),
+            Value::Bytes(annex_d("e_device_key_cose")),
+        ]);
+        let bad = Value::Map(vec![
+            (Value::Integer(0.into()), Value::Text("1.0".into())),
+            (Value::Integer(1.into()), sec),
+        ]);
+        let err = decode_value::<DeviceEngagement>(bad).unwrap_err();
+        assert!(matches!(err, DecodeError::WrongTag { .. }));
+        assert_eq!(err.path(), Some("1[1]"));
+        let raw = annex_d("device_engagement_qr");
+        assert!(matches!(
+            decode_err::<DeviceEngagement>(&raw[..raw.len() - 1]),
+            DecodeError::Truncated { .. } | DecodeError::LengthExceedsInput { .. }
+        ));
+        let mut trailing = raw.clone();
+        trailing.push(0);
+        assert!(matches!(
+            decode_err::<DeviceEngagement>(&trailing),
+            DecodeError::TrailingBytes { .. }
+        ));
+        assert!(matches!(
+            decode_err::<DeviceEngagement>(&[0x80]),
+            DecodeError::WrongType { .. }
+        ));
+    }
 }

@@ -64,9 +64,13 @@ pub struct DigestIds(pub IndexMap<u64, Bstr>);
 
 impl CborCodec for DigestIds {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
-        let Value::Map(entries) = value else { return Err(DecodeError::wrong_type("map", &value)) };
+        let Value::Map(entries) = value else {
+            return Err(DecodeError::wrong_type("map", &value));
+        };
         if entries.is_empty() {
-            return Err(DecodeError::invalid("empty map where at least one digest is required"));
+            return Err(DecodeError::invalid(
+                "empty map where at least one digest is required",
+            ));
         }
         let mut out = IndexMap::with_capacity(entries.len());
         for (k, v) in entries {
@@ -77,7 +81,12 @@ impl CborCodec for DigestIds {
     }
 
     fn to_cbor(&self) -> Value {
-        Value::Map(self.0.iter().map(|(k, v)| (k.to_cbor(), v.to_cbor())).collect())
+        Value::Map(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.to_cbor(), v.to_cbor()))
+                .collect(),
+        )
     }
 }
 
@@ -143,7 +152,9 @@ pub struct KeyInfoMap(pub KeyInfo);
 
 impl CborCodec for KeyInfoMap {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
-        let Value::Map(entries) = value else { return Err(DecodeError::wrong_type("map", &value)) };
+        let Value::Map(entries) = value else {
+            return Err(DecodeError::wrong_type("map", &value));
+        };
         let mut out = IndexMap::with_capacity(entries.len());
         for (k, v) in entries {
             out.insert(i64::from_cbor(k).within("<key>")?, v);
@@ -152,7 +163,12 @@ impl CborCodec for KeyInfoMap {
     }
 
     fn to_cbor(&self) -> Value {
-        Value::Map(self.0.iter().map(|(k, v)| (k.to_cbor(), v.clone())).collect())
+        Value::Map(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.to_cbor(), v.clone()))
+                .collect(),
+        )
     }
 }
 
@@ -187,7 +203,10 @@ pub struct KeyAuthorizations {
 impl CborCodec for KeyAuthorizations {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { name_spaces: f.optional("nameSpaces")?, data_elements: f.optional("dataElements")? })
+        Ok(Self {
+            name_spaces: f.optional("nameSpaces")?,
+            data_elements: f.optional("dataElements")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
@@ -251,19 +270,29 @@ mod tests {
         assert_eq!(mso.validity_info.valid_until.unix_seconds(), 1_633_095_002);
         // The issuerAuth payload is exactly these bytes.
         let sig: crate::msg::CoseSign1 = crate::cbor::from_slice(&annex_d("issuer_auth")).unwrap();
-        assert_eq!(sig.inner().payload.as_deref(), Some(&annex_d("mso_bytes")[..]));
+        assert_eq!(
+            sig.inner().payload.as_deref(),
+            Some(&annex_d("mso_bytes")[..])
+        );
     }
 
     #[test]
     fn built_mso_with_key_authorizations_round_trips() {
-        let annex: Tag24<MobileSecurityObject> = crate::cbor::from_slice(&annex_d("mso_bytes")).unwrap();
+        let annex: Tag24<MobileSecurityObject> =
+            crate::cbor::from_slice(&annex_d("mso_bytes")).unwrap();
         let mut mso = annex.into_value();
         mso.digest_algorithm = DigestAlgorithm::Other("SHA3-256".into());
         mso.device_key_info.key_authorizations = Some(KeyAuthorizations {
             name_spaces: Some(NonEmpty::one("org.example".to_owned())),
-            data_elements: Some(IndexMap::from([("org.iso.18013.5.1".to_owned(), NonEmpty::one("portrait".to_owned()))])),
+            data_elements: Some(IndexMap::from([(
+                "org.iso.18013.5.1".to_owned(),
+                NonEmpty::one("portrait".to_owned()),
+            )])),
         });
-        mso.device_key_info.key_info = Some(KeyInfoMap(IndexMap::from([(-7, Value::Bool(true)), (3, Value::Null)])));
+        mso.device_key_info.key_info = Some(KeyInfoMap(IndexMap::from([
+            (-7, Value::Bool(true)),
+            (3, Value::Null),
+        ])));
         mso.validity_info.expected_update = TDate::from_unix(1_700_000_000);
         let back = assert_round_trip::<MobileSecurityObject>(&crate::cbor::to_vec(&mso));
         assert_eq!(back, mso);
@@ -271,14 +300,16 @@ mod tests {
 
     #[test]
     fn bad_msos_are_rejected_with_paths() {
-        let annex: Tag24<MobileSecurityObject> = crate::cbor::from_slice(&annex_d("mso_bytes")).unwrap();
+        let annex: Tag24<MobileSecurityObject> =
+            crate::cbor::from_slice(&annex_d("mso_bytes")).unwrap();
         let mut value = annex.value().to_cbor();
         // Replace validityInfo.validFrom with an impossible date.
         if let Value::Map(entries) = &mut value {
             for (k, v) in entries.iter_mut() {
                 if k == &Value::Text("validityInfo".into()) {
                     if let Value::Map(vi) = v {
-                        vi[1].1 = Value::Tag(0, Box::new(Value::Text("2021-02-30T00:00:00Z".into())));
+                        vi[1].1 =
+                            Value::Tag(0, Box::new(Value::Text("2021-02-30T00:00:00Z".into())));
                     }
                 }
             }
@@ -287,7 +318,13 @@ mod tests {
         assert!(matches!(err, DecodeError::InvalidValue { .. }));
         assert_eq!(err.path(), Some("validityInfo.validFrom"));
         let bad_id = Value::Map(vec![(Value::Text("x".into()), Value::Bytes(vec![]))]);
-        assert!(matches!(decode_value::<DigestIds>(bad_id), Err(DecodeError::WrongType { .. })));
-        assert!(matches!(decode_value::<DigestIds>(Value::Map(vec![])), Err(DecodeError::InvalidValue { .. })));
+        assert!(matches!(
+            decode_value::<DigestIds>(bad_id),
+            Err(DecodeError::WrongType { .. })
+        ));
+        assert!(matches!(
+            decode_value::<DigestIds>(Value::Map(vec![])),
+            Err(DecodeError::InvalidValue { .. })
+        ));
     }
 }

@@ -63,7 +63,10 @@ pub struct DocRequest {
 impl CborCodec for DocRequest {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { items_request: f.required("itemsRequest")?, reader_auth: f.optional("readerAuth")? })
+        Ok(Self {
+            items_request: f.required("itemsRequest")?,
+            reader_auth: f.optional("readerAuth")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
@@ -123,11 +126,17 @@ impl CborCodec for RequestInfo {
         let mut f = Fields::new(value)?;
         let alternative_data_elements = f.optional("alternativeDataElements")?;
         let other = IndexMap::from_cbor(Value::Map(f.into_rest()))?;
-        Ok(Self { alternative_data_elements, other })
+        Ok(Self {
+            alternative_data_elements,
+            other,
+        })
     }
 
     fn to_cbor(&self) -> Value {
-        let mut map = MapBuilder::new().optional("alternativeDataElements", self.alternative_data_elements.as_ref());
+        let mut map = MapBuilder::new().optional(
+            "alternativeDataElements",
+            self.alternative_data_elements.as_ref(),
+        );
         for (k, v) in &self.other {
             map = map.raw(k.as_str(), v.clone());
         }
@@ -147,11 +156,17 @@ pub struct ElementReference {
 impl CborCodec for ElementReference {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let [ns, el] = fixed_array::<2>(value)?;
-        Ok(Self { name_space: String::from_cbor(ns).within("[0]")?, element_identifier: String::from_cbor(el).within("[1]")? })
+        Ok(Self {
+            name_space: String::from_cbor(ns).within("[0]")?,
+            element_identifier: String::from_cbor(el).within("[1]")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
-        Value::Array(vec![self.name_space.to_cbor(), self.element_identifier.to_cbor()])
+        Value::Array(vec![
+            self.name_space.to_cbor(),
+            self.element_identifier.to_cbor(),
+        ])
     }
 }
 
@@ -254,7 +269,10 @@ mod tests {
         let doc = req.doc_requests.first();
         assert_eq!(doc.items_request.value().doc_type, "org.iso.18013.5.1.mDL");
         assert_eq!(doc.items_request.inner_bytes(), annex_d("items_request"));
-        assert_eq!(crate::cbor::to_vec(doc.reader_auth.as_ref().unwrap()), annex_d("reader_auth"));
+        assert_eq!(
+            crate::cbor::to_vec(doc.reader_auth.as_ref().unwrap()),
+            annex_d("reader_auth")
+        );
         assert_round_trip::<ItemsRequest>(&annex_d("items_request"));
     }
 
@@ -279,7 +297,10 @@ mod tests {
         ItemsRequest {
             doc_type: "org.iso.18013.5.1.mDL".into(),
             name_spaces,
-            request_info: Some(RequestInfo { alternative_data_elements: Some(NonEmpty::one(alt)), other }),
+            request_info: Some(RequestInfo {
+                alternative_data_elements: Some(NonEmpty::one(alt)),
+                other,
+            }),
         }
     }
 
@@ -296,7 +317,10 @@ mod tests {
             })),
             other: IndexMap::new(),
         };
-        let doc = DocRequest { items_request: Tag24::new(built_items_request()), reader_auth: None };
+        let doc = DocRequest {
+            items_request: Tag24::new(built_items_request()),
+            reader_auth: None,
+        };
         let req = DeviceRequest {
             version: Version::v1_1(),
             doc_requests: NonEmpty::new(vec![doc.clone(), doc]).unwrap(),
@@ -317,10 +341,17 @@ mod tests {
         ));
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(matches!(decode_err::<DeviceRequest>(&trailing), DecodeError::TrailingBytes { .. }));
+        assert!(matches!(
+            decode_err::<DeviceRequest>(&trailing),
+            DecodeError::TrailingBytes { .. }
+        ));
         let req: DeviceRequest = crate::cbor::from_slice(&bytes).unwrap();
         let with = |version: &str, docs: Value| {
-            Value::Map(vec![(text("version"), text(version)), (text("docRequests"), docs), (text("x"), Value::Null)])
+            Value::Map(vec![
+                (text("version"), text(version)),
+                (text("docRequests"), docs),
+                (text("x"), Value::Null),
+            ])
         };
         let docs = req.doc_requests.to_cbor();
         // Future minor versions and unknown keys are accepted.
@@ -331,20 +362,35 @@ mod tests {
         let err = decode_value::<DeviceRequest>(with("1.0", Value::Array(vec![]))).unwrap_err();
         assert_eq!(err.path(), Some("docRequests"));
         let missing = Value::Map(vec![(text("version"), text("1.0"))]);
-        assert!(matches!(decode_value::<DeviceRequest>(missing), Err(DecodeError::MissingField { .. })));
+        assert!(matches!(
+            decode_value::<DeviceRequest>(missing),
+            Err(DecodeError::MissingField { .. })
+        ));
         // An IntentToRetain that is not a bool names its full path.
         let bad_items = Value::Map(vec![
             (text("docType"), text("d")),
-            (text("nameSpaces"), Value::Map(vec![(text("ns"), Value::Map(vec![(text("e"), Value::Integer(1.into()))]))])),
+            (
+                text("nameSpaces"),
+                Value::Map(vec![(
+                    text("ns"),
+                    Value::Map(vec![(text("e"), Value::Integer(1.into()))]),
+                )]),
+            ),
         ]);
         let doc = Value::Map(vec![(
             text("itemsRequest"),
-            Value::Tag(24, Box::new(Value::Bytes(crate::cbor::value_to_vec(&bad_items)))),
+            Value::Tag(
+                24,
+                Box::new(Value::Bytes(crate::cbor::value_to_vec(&bad_items))),
+            ),
         )]);
         let err = decode_value::<DeviceRequest>(with("1.0", Value::Array(vec![doc]))).unwrap_err();
         assert!(matches!(err, DecodeError::WrongType { .. }));
         // The cbor layer joins `[0]` and a following name without a dot (reported to its owner).
         let path = err.path().unwrap();
-        assert!(path.starts_with("docRequests[0]") && path.ends_with("itemsRequest.nameSpaces.ns.e"), "{path}");
+        assert!(
+            path.starts_with("docRequests[0]") && path.ends_with("itemsRequest.nameSpaces.ns.e"),
+            "{path}"
+        );
     }
 }

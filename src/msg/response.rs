@@ -153,7 +153,10 @@ pub struct IssuerSigned {
 impl CborCodec for IssuerSigned {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { name_spaces: f.optional("nameSpaces")?, issuer_auth: f.required("issuerAuth")? })
+        Ok(Self {
+            name_spaces: f.optional("nameSpaces")?,
+            issuer_auth: f.required("issuerAuth")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
@@ -210,11 +213,17 @@ pub struct DeviceSigned {
 impl CborCodec for DeviceSigned {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { name_spaces: f.required("nameSpaces")?, device_auth: f.required("deviceAuth")? })
+        Ok(Self {
+            name_spaces: f.required("nameSpaces")?,
+            device_auth: f.required("deviceAuth")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
-        MapBuilder::new().field("nameSpaces", &self.name_spaces).field("deviceAuth", &self.device_auth).build()
+        MapBuilder::new()
+            .field("nameSpaces", &self.name_spaces)
+            .field("deviceAuth", &self.device_auth)
+            .build()
     }
 }
 
@@ -264,12 +273,21 @@ mod tests {
         let resp = assert_round_trip::<DeviceResponse>(&annex_d("device_response"));
         assert_eq!(resp.status, ResponseStatus::OK);
         let doc = resp.documents.as_ref().unwrap().first();
-        assert_eq!(crate::cbor::to_vec(&doc.issuer_signed.issuer_auth), annex_d("issuer_auth"));
-        assert_eq!(crate::cbor::to_vec(&doc.device_signed.device_auth), annex_d("device_auth"));
+        assert_eq!(
+            crate::cbor::to_vec(&doc.issuer_signed.issuer_auth),
+            annex_d("issuer_auth")
+        );
+        assert_eq!(
+            crate::cbor::to_vec(&doc.device_signed.device_auth),
+            annex_d("device_auth")
+        );
         assert!(matches!(doc.device_signed.device_auth, DeviceAuth::Mac(_)));
         let items = &doc.issuer_signed.name_spaces.as_ref().unwrap()["org.iso.18013.5.1"];
         assert_eq!(items.len(), 6);
-        assert_eq!(items.first().tagged_bytes(), annex_d("issuer_signed_item_family_name"));
+        assert_eq!(
+            items.first().tagged_bytes(),
+            annex_d("issuer_signed_item_family_name")
+        );
         assert_round_trip::<DeviceAuth>(&annex_d("device_auth"));
     }
 
@@ -279,13 +297,25 @@ mod tests {
             ("issuer_signed_item_family_name", "expected_family_name", 0),
             ("issuer_signed_item_issue_date", "expected_issue_date", 3),
             ("issuer_signed_item_expiry_date", "expected_expiry_date", 4),
-            ("issuer_signed_item_document_number", "expected_document_number", 7),
+            (
+                "issuer_signed_item_document_number",
+                "expected_document_number",
+                7,
+            ),
             ("issuer_signed_item_portrait", "expected_portrait", 8),
-            ("issuer_signed_item_driving_privileges", "expected_driving_privileges", 9),
+            (
+                "issuer_signed_item_driving_privileges",
+                "expected_driving_privileges",
+                9,
+            ),
         ] {
             let item = assert_round_trip::<Tag24<IssuerSignedItem>>(&annex_d(name));
             assert_eq!(item.value().digest_id, id);
-            assert_eq!(crate::cbor::value_to_vec(&item.value().element_value), annex_d(expected), "{name}");
+            assert_eq!(
+                crate::cbor::value_to_vec(&item.value().element_value),
+                annex_d(expected),
+                "{name}"
+            );
         }
     }
 
@@ -293,7 +323,10 @@ mod tests {
     fn built_response_with_signature_errors_and_document_errors_round_trips() {
         let sig: CoseSign1 = crate::cbor::from_slice(&annex_d("reader_auth")).unwrap();
         let mut device_ns = DeviceNameSpaces::new();
-        device_ns.insert("org.example".into(), IndexMap::from([("pin_ok".to_owned(), Value::Bool(true))]));
+        device_ns.insert(
+            "org.example".into(),
+            IndexMap::from([("pin_ok".to_owned(), Value::Bool(true))]),
+        );
         let item = IssuerSignedItem {
             digest_id: 1,
             random: Bstr(vec![0x55; 16]),
@@ -301,20 +334,32 @@ mod tests {
             element_value: text("Doe"),
         };
         let mut errors = Errors::new();
-        errors.insert("org.iso.18013.5.1".into(), IndexMap::from([("portrait".to_owned(), ErrorCode(0))]));
+        errors.insert(
+            "org.iso.18013.5.1".into(),
+            IndexMap::from([("portrait".to_owned(), ErrorCode(0))]),
+        );
         let doc = Document {
             doc_type: "org.iso.18013.5.1.mDL".into(),
             issuer_signed: IssuerSigned {
-                name_spaces: Some(IndexMap::from([("org.iso.18013.5.1".to_owned(), NonEmpty::one(Tag24::new(item)))])),
+                name_spaces: Some(IndexMap::from([(
+                    "org.iso.18013.5.1".to_owned(),
+                    NonEmpty::one(Tag24::new(item)),
+                )])),
                 issuer_auth: sig.clone(),
             },
-            device_signed: DeviceSigned { name_spaces: Tag24::new(device_ns), device_auth: DeviceAuth::Signature(sig) },
+            device_signed: DeviceSigned {
+                name_spaces: Tag24::new(device_ns),
+                device_auth: DeviceAuth::Signature(sig),
+            },
             errors: Some(errors),
         };
         let resp = DeviceResponse {
             version: Version::v1_0(),
             documents: Some(NonEmpty::one(doc)),
-            document_errors: Some(NonEmpty::one(IndexMap::from([("org.example.other".to_owned(), ErrorCode(0))]))),
+            document_errors: Some(NonEmpty::one(IndexMap::from([(
+                "org.example.other".to_owned(),
+                ErrorCode(0),
+            )]))),
             status: ResponseStatus::OK,
         };
         let back = assert_round_trip::<DeviceResponse>(&crate::cbor::to_vec(&resp));
@@ -325,7 +370,10 @@ mod tests {
             document_errors: None,
             status: ResponseStatus::CBOR_VALIDATION_ERROR,
         };
-        assert_eq!(crate::cbor::to_vec(&error_only), hex::decode("a26776657273696f6e63312e3066737461747573 0c".replace(' ', "")).unwrap());
+        assert_eq!(
+            crate::cbor::to_vec(&error_only),
+            hex::decode("a26776657273696f6e63312e3066737461747573 0c".replace(' ', "")).unwrap()
+        );
     }
 
     #[test]
@@ -337,17 +385,28 @@ mod tests {
         ));
         let mut trailing = bytes.clone();
         trailing.extend_from_slice(&[0xa0]);
-        assert!(matches!(decode_err::<DeviceResponse>(&trailing), DecodeError::TrailingBytes { .. }));
+        assert!(matches!(
+            decode_err::<DeviceResponse>(&trailing),
+            DecodeError::TrailingBytes { .. }
+        ));
         let resp = |version: &str, status: Value| {
-            Value::Map(vec![(text("version"), text(version)), (text("status"), status), (text("new"), Value::Null)])
+            Value::Map(vec![
+                (text("version"), text(version)),
+                (text("status"), status),
+                (text("new"), Value::Null),
+            ])
         };
         assert!(decode_value::<DeviceResponse>(resp("1.3", Value::Integer(0.into()))).is_ok());
-        let err = decode_value::<DeviceResponse>(resp("3.0", Value::Integer(0.into()))).unwrap_err();
+        let err =
+            decode_value::<DeviceResponse>(resp("3.0", Value::Integer(0.into()))).unwrap_err();
         assert!(matches!(err, DecodeError::UnsupportedVersion { .. }));
         let err = decode_value::<DeviceResponse>(resp("1.0", text("0"))).unwrap_err();
         assert_eq!(err.path(), Some("status"));
         let no_status = Value::Map(vec![(text("version"), text("1.0"))]);
-        assert!(matches!(decode_value::<DeviceResponse>(no_status), Err(DecodeError::MissingField { .. })));
+        assert!(matches!(
+            decode_value::<DeviceResponse>(no_status),
+            Err(DecodeError::MissingField { .. })
+        ));
         // deviceAuth with neither or both variants.
         let mac: CoseMac0 = {
             let d: DeviceAuth = crate::cbor::from_slice(&annex_d("device_auth")).unwrap();
@@ -357,17 +416,38 @@ mod tests {
             }
         };
         let sig: CoseSign1 = crate::cbor::from_slice(&annex_d("reader_auth")).unwrap();
-        assert!(matches!(decode_value::<DeviceAuth>(Value::Map(vec![])), Err(DecodeError::MissingField { .. })));
-        let both = Value::Map(vec![(text("deviceSignature"), sig.to_cbor()), (text("deviceMac"), mac.to_cbor())]);
-        assert!(matches!(decode_value::<DeviceAuth>(both), Err(DecodeError::InvalidValue { .. })));
+        assert!(matches!(
+            decode_value::<DeviceAuth>(Value::Map(vec![])),
+            Err(DecodeError::MissingField { .. })
+        ));
+        let both = Value::Map(vec![
+            (text("deviceSignature"), sig.to_cbor()),
+            (text("deviceMac"), mac.to_cbor()),
+        ]);
+        assert!(matches!(
+            decode_value::<DeviceAuth>(both),
+            Err(DecodeError::InvalidValue { .. })
+        ));
         // An empty namespace item list violates [+ ...].
         let item_map = Value::Map(vec![(text("ns"), Value::Array(vec![]))]);
-        let signed = Value::Map(vec![(text("nameSpaces"), item_map), (text("issuerAuth"), sig.to_cbor())]);
+        let signed = Value::Map(vec![
+            (text("nameSpaces"), item_map),
+            (text("issuerAuth"), sig.to_cbor()),
+        ]);
         let err = decode_value::<IssuerSigned>(signed).unwrap_err();
         assert_eq!(err.path(), Some("nameSpaces.ns"));
         // IssuerSignedItem without tag 24.
-        let raw = Value::Map(vec![(text("ns"), Value::Array(vec![Value::Bytes(vec![0xa0])]))]);
-        let signed = Value::Map(vec![(text("nameSpaces"), raw), (text("issuerAuth"), sig.to_cbor())]);
-        assert!(matches!(decode_value::<IssuerSigned>(signed), Err(DecodeError::WrongTag { .. })));
+        let raw = Value::Map(vec![(
+            text("ns"),
+            Value::Array(vec![Value::Bytes(vec![0xa0])]),
+        )]);
+        let signed = Value::Map(vec![
+            (text("nameSpaces"), raw),
+            (text("issuerAuth"), sig.to_cbor()),
+        ]);
+        assert!(matches!(
+            decode_value::<IssuerSigned>(signed),
+            Err(DecodeError::WrongTag { .. })
+        ));
     }
 }

@@ -20,11 +20,17 @@ pub struct SessionEstablishment {
 impl CborCodec for SessionEstablishment {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;
-        Ok(Self { e_reader_key: f.required("eReaderKey")?, data: f.required("data")? })
+        Ok(Self {
+            e_reader_key: f.required("eReaderKey")?,
+            data: f.required("data")?,
+        })
     }
 
     fn to_cbor(&self) -> Value {
-        MapBuilder::new().field("eReaderKey", &self.e_reader_key).field("data", &self.data).build()
+        MapBuilder::new()
+            .field("eReaderKey", &self.e_reader_key)
+            .field("data", &self.data)
+            .build()
     }
 }
 
@@ -69,17 +75,26 @@ pub struct SessionData {
 impl SessionData {
     /// Encrypted data only.
     pub fn with_data(data: Vec<u8>) -> Self {
-        Self { data: Some(Bstr(data)), status: None }
+        Self {
+            data: Some(Bstr(data)),
+            status: None,
+        }
     }
 
     /// A status only.
     pub fn with_status(status: SessionStatus) -> Self {
-        Self { data: None, status: Some(status) }
+        Self {
+            data: None,
+            status: Some(status),
+        }
     }
 
     /// Data and a status; `None` when the status is an error status, which carries no data.
     pub fn with_data_and_status(data: Vec<u8>, status: SessionStatus) -> Option<Self> {
-        (!status.is_error()).then_some(Self { data: Some(Bstr(data)), status: Some(status) })
+        (!status.is_error()).then_some(Self {
+            data: Some(Bstr(data)),
+            status: Some(status),
+        })
     }
 
     /// `data`: the encrypted message, if any.
@@ -99,7 +114,9 @@ impl CborCodec for SessionData {
         let data: Option<Bstr> = f.optional("data")?;
         let status: Option<SessionStatus> = f.optional("status")?;
         match (&data, status) {
-            (None, None) => Err(DecodeError::invalid("SessionData holds neither data nor status")),
+            (None, None) => Err(DecodeError::invalid(
+                "SessionData holds neither data nor status",
+            )),
             (Some(_), Some(s)) if s.is_error() => Err(DecodeError::invalid(format!(
                 "status {} is an error status and cannot carry data",
                 s.0
@@ -110,7 +127,10 @@ impl CborCodec for SessionData {
     }
 
     fn to_cbor(&self) -> Value {
-        MapBuilder::new().optional("data", self.data.as_ref()).optional("status", self.status.as_ref()).build()
+        MapBuilder::new()
+            .optional("data", self.data.as_ref())
+            .optional("status", self.status.as_ref())
+            .build()
     }
 }
 
@@ -123,7 +143,10 @@ mod tests {
     #[test]
     fn annex_d_session_messages_round_trip() {
         let est = assert_round_trip::<SessionEstablishment>(&annex_d("session_establishment"));
-        assert_eq!(est.e_reader_key.tagged_bytes(), annex_d("e_reader_key_bytes"));
+        assert_eq!(
+            est.e_reader_key.tagged_bytes(),
+            annex_d("e_reader_key_bytes")
+        );
         let data = assert_round_trip::<SessionData>(&annex_d("session_data"));
         assert!(data.data().is_some() && data.status().is_none());
         let term = assert_round_trip::<SessionData>(&annex_d("session_termination"));
@@ -142,12 +165,17 @@ mod tests {
             let back: SessionData = crate::cbor::from_slice(&crate::cbor::to_vec(&sd)).unwrap();
             assert_eq!(back, sd);
         }
-        assert!(SessionData::with_data_and_status(vec![4], SessionStatus::DECODING_ERROR).is_none());
+        assert!(
+            SessionData::with_data_and_status(vec![4], SessionStatus::DECODING_ERROR).is_none()
+        );
     }
 
     #[test]
     fn invalid_session_data_is_rejected() {
-        assert!(matches!(decode_err::<SessionData>(&[0xa0]), DecodeError::InvalidValue { .. }));
+        assert!(matches!(
+            decode_err::<SessionData>(&[0xa0]),
+            DecodeError::InvalidValue { .. }
+        ));
         for status in [10u64, 11] {
             let bad = Value::Map(vec![
                 (Value::Text("data".into()), Value::Bytes(vec![1])),
@@ -156,18 +184,27 @@ mod tests {
             let err = decode_value::<SessionData>(bad).unwrap_err();
             assert_eq!(err.path(), Some("status"), "{err}");
         }
-        let wrong = Value::Map(vec![(Value::Text("status".into()), Value::Text("20".into()))]);
+        let wrong = Value::Map(vec![(
+            Value::Text("status".into()),
+            Value::Text("20".into()),
+        )]);
         let err = decode_value::<SessionData>(wrong).unwrap_err();
         assert!(matches!(err, DecodeError::WrongType { .. }));
         assert_eq!(err.path(), Some("status"));
-        let negative = Value::Map(vec![(Value::Text("status".into()), Value::Integer((-1).into()))]);
+        let negative = Value::Map(vec![(
+            Value::Text("status".into()),
+            Value::Integer((-1).into()),
+        )]);
         assert!(decode_value::<SessionData>(negative).is_err());
         // Unknown keys are ignored.
         let extra = Value::Map(vec![
             (Value::Text("status".into()), Value::Integer(20.into())),
             (Value::Text("future".into()), Value::Bool(true)),
         ]);
-        assert_eq!(decode_value::<SessionData>(extra).unwrap().status(), Some(SessionStatus::SESSION_TERMINATION));
+        assert_eq!(
+            decode_value::<SessionData>(extra).unwrap().status(),
+            Some(SessionStatus::SESSION_TERMINATION)
+        );
     }
 
     #[test]
@@ -179,12 +216,24 @@ mod tests {
         ));
         let mut trailing = bytes.clone();
         trailing.push(0xf6);
-        assert!(matches!(decode_err::<SessionEstablishment>(&trailing), DecodeError::TrailingBytes { .. }));
+        assert!(matches!(
+            decode_err::<SessionEstablishment>(&trailing),
+            DecodeError::TrailingBytes { .. }
+        ));
         let est: SessionEstablishment = crate::cbor::from_slice(&bytes).unwrap();
-        let missing = Value::Map(vec![(Value::Text("eReaderKey".into()), est.e_reader_key.to_cbor())]);
-        assert!(matches!(decode_value::<SessionEstablishment>(missing), Err(DecodeError::MissingField { .. })));
+        let missing = Value::Map(vec![(
+            Value::Text("eReaderKey".into()),
+            est.e_reader_key.to_cbor(),
+        )]);
+        assert!(matches!(
+            decode_value::<SessionEstablishment>(missing),
+            Err(DecodeError::MissingField { .. })
+        ));
         let untagged = Value::Map(vec![
-            (Value::Text("eReaderKey".into()), Value::Bytes(est.e_reader_key.inner_bytes().to_vec())),
+            (
+                Value::Text("eReaderKey".into()),
+                Value::Bytes(est.e_reader_key.inner_bytes().to_vec()),
+            ),
             (Value::Text("data".into()), Value::Bytes(vec![])),
         ]);
         let err = decode_value::<SessionEstablishment>(untagged).unwrap_err();

@@ -44,10 +44,13 @@ impl CborCodec for Handover {
         Ok(match value {
             Value::Null => Self::Qr,
             Value::Array(items) => match <[Value; 2]>::try_from(items) {
-                Ok([Value::Bytes(select), Value::Null]) => Self::NfcStatic { select: Bstr(select) },
-                Ok([Value::Bytes(select), Value::Bytes(request)]) => {
-                    Self::NfcNegotiated { select: Bstr(select), request: Bstr(request) }
-                }
+                Ok([Value::Bytes(select), Value::Null]) => Self::NfcStatic {
+                    select: Bstr(select),
+                },
+                Ok([Value::Bytes(select), Value::Bytes(request)]) => Self::NfcNegotiated {
+                    select: Bstr(select),
+                    request: Bstr(request),
+                },
                 Ok(pair) => Self::Other(Value::Array(pair.into())),
                 Err(items) => Self::Other(Value::Array(items)),
             },
@@ -59,7 +62,9 @@ impl CborCodec for Handover {
         match self {
             Self::Qr => Value::Null,
             Self::NfcStatic { select } => Value::Array(vec![select.to_cbor(), Value::Null]),
-            Self::NfcNegotiated { select, request } => Value::Array(vec![select.to_cbor(), request.to_cbor()]),
+            Self::NfcNegotiated { select, request } => {
+                Value::Array(vec![select.to_cbor(), request.to_cbor()])
+            }
             Self::Other(v) => v.clone(),
         }
     }
@@ -100,7 +105,11 @@ impl CborCodec for SessionTranscript {
     }
 
     fn to_cbor(&self) -> Value {
-        Value::Array(vec![self.device_engagement.to_cbor(), self.e_reader_key.to_cbor(), self.handover.to_cbor()])
+        Value::Array(vec![
+            self.device_engagement.to_cbor(),
+            self.e_reader_key.to_cbor(),
+            self.handover.to_cbor(),
+        ])
     }
 }
 
@@ -118,8 +127,14 @@ mod tests {
         assert_eq!(st.value().to_tagged_bytes(), tagged);
         let plain = assert_round_trip::<SessionTranscript>(&annex_d("session_transcript"));
         assert_eq!(plain.to_bytes(), annex_d("session_transcript"));
-        assert_eq!(plain.device_engagement.tagged_bytes(), annex_d("device_engagement_bytes_nfc"));
-        assert_eq!(plain.e_reader_key.tagged_bytes(), annex_d("e_reader_key_bytes"));
+        assert_eq!(
+            plain.device_engagement.tagged_bytes(),
+            annex_d("device_engagement_bytes_nfc")
+        );
+        assert_eq!(
+            plain.e_reader_key.tagged_bytes(),
+            annex_d("e_reader_key_bytes")
+        );
         match &plain.handover {
             Handover::NfcNegotiated { select, request } => {
                 assert_eq!(select.0, annex_d("nfc_handover_select"));
@@ -133,10 +148,22 @@ mod tests {
     fn handover_forms_round_trip() {
         let forms = [
             Handover::Qr,
-            Handover::NfcStatic { select: Bstr(vec![1, 2]) },
-            Handover::NfcNegotiated { select: Bstr(vec![1]), request: Bstr(vec![2]) },
-            Handover::Other(Value::Array(vec![Value::Text("OpenID4VPHandover".into()), Value::Bytes(vec![9])])),
-            Handover::Other(Value::Array(vec![Value::Bytes(vec![1]), Value::Bytes(vec![2]), Value::Null])),
+            Handover::NfcStatic {
+                select: Bstr(vec![1, 2]),
+            },
+            Handover::NfcNegotiated {
+                select: Bstr(vec![1]),
+                request: Bstr(vec![2]),
+            },
+            Handover::Other(Value::Array(vec![
+                Value::Text("OpenID4VPHandover".into()),
+                Value::Bytes(vec![9]),
+            ])),
+            Handover::Other(Value::Array(vec![
+                Value::Bytes(vec![1]),
+                Value::Bytes(vec![2]),
+                Value::Null,
+            ])),
         ];
         for h in forms {
             let back: Handover = decode_value(h.to_cbor()).unwrap();
@@ -147,15 +174,26 @@ mod tests {
     #[test]
     fn bad_transcripts_are_rejected_with_paths() {
         let plain = annex_d("session_transcript");
-        assert!(matches!(decode_err::<SessionTranscript>(&plain[..100]), DecodeError::Truncated { .. }
-            | DecodeError::LengthExceedsInput { .. }));
+        assert!(matches!(
+            decode_err::<SessionTranscript>(&plain[..100]),
+            DecodeError::Truncated { .. } | DecodeError::LengthExceedsInput { .. }
+        ));
         let mut trailing = plain.clone();
         trailing.push(0);
-        assert!(matches!(decode_err::<SessionTranscript>(&trailing), DecodeError::TrailingBytes { .. }));
+        assert!(matches!(
+            decode_err::<SessionTranscript>(&trailing),
+            DecodeError::TrailingBytes { .. }
+        ));
         // Two items instead of three.
         let st: SessionTranscript = crate::cbor::from_slice(&plain).unwrap();
-        let two = Value::Array(vec![st.device_engagement.to_cbor(), st.e_reader_key.to_cbor()]);
-        assert!(matches!(decode_value::<SessionTranscript>(two), Err(DecodeError::InvalidValue { .. })));
+        let two = Value::Array(vec![
+            st.device_engagement.to_cbor(),
+            st.e_reader_key.to_cbor(),
+        ]);
+        assert!(matches!(
+            decode_value::<SessionTranscript>(two),
+            Err(DecodeError::InvalidValue { .. })
+        ));
         // EReaderKeyBytes without tag 24.
         let untagged = Value::Array(vec![
             st.device_engagement.to_cbor(),
@@ -163,11 +201,24 @@ mod tests {
             Value::Null,
         ]);
         let err = decode_value::<SessionTranscript>(untagged).unwrap_err();
-        assert!(matches!(err, DecodeError::WrongTag { expected: 24, found: None, .. }));
+        assert!(matches!(
+            err,
+            DecodeError::WrongTag {
+                expected: 24,
+                found: None,
+                ..
+            }
+        ));
         assert_eq!(err.path(), Some("[1]"));
         // Wrong tag on the whole SessionTranscriptBytes.
         let mut tag25 = annex_d("session_transcript_bytes");
         tag25[1] = 25;
-        assert!(matches!(decode_err::<SessionTranscriptBytes>(&tag25), DecodeError::WrongTag { found: Some(25), .. }));
+        assert!(matches!(
+            decode_err::<SessionTranscriptBytes>(&tag25),
+            DecodeError::WrongTag {
+                found: Some(25),
+                ..
+            }
+        ));
     }
 }

@@ -22,13 +22,21 @@ pub struct Version {
 impl Version {
     /// Version "1.0": every 2021 message.
     pub fn v1_0() -> Self {
-        Self { text: "1.0".to_owned(), major: 1, minor: 0 }
+        Self {
+            text: "1.0".to_owned(),
+            major: 1,
+            minor: 0,
+        }
     }
 
     /// Version "1.1": DeviceEngagement with OriginInfos/Capabilities, DeviceRequest with
     /// deviceRequestInfo/readerAuthAll (2nd ed.).
     pub fn v1_1() -> Self {
-        Self { text: "1.1".to_owned(), major: 1, minor: 1 }
+        Self {
+            text: "1.1".to_owned(),
+            major: 1,
+            minor: 1,
+        }
     }
 
     /// Parses `major.minor` (decimal digits each) and applies the acceptance rule.
@@ -37,9 +45,16 @@ impl Version {
             DecodeError::invalid(format!("version {text:?} is not of the form major.minor"))
         })?;
         if major != KNOWN_MAJOR {
-            return Err(DecodeError::UnsupportedVersion { path: String::new(), version: text.to_owned() });
+            return Err(DecodeError::UnsupportedVersion {
+                path: String::new(),
+                version: text.to_owned(),
+            });
         }
-        Ok(Self { text: text.to_owned(), major, minor })
+        Ok(Self {
+            text: text.to_owned(),
+            major,
+            minor,
+        })
     }
 
     /// The major version.
@@ -65,7 +80,11 @@ impl Version {
 
 fn parse_parts(text: &str) -> Option<(u64, u64)> {
     let (major, minor) = text.split_once('.')?;
-    let num = |s: &str| (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten();
+    let num = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
     Some((num(major)?, num(minor)?))
 }
 
@@ -99,20 +118,35 @@ mod tests {
         assert_eq!(Version::parse("1.0"), Ok(Version::v1_0()));
         assert_eq!(Version::parse("1.1"), Ok(Version::v1_1()));
         let future = Version::parse("1.7").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((future.major(), future.minor(), future.as_str()), (1, 7, "1.7"));
+        assert_eq!(
+            (future.major(), future.minor(), future.as_str()),
+            (1, 7, "1.7")
+        );
     }
 
     #[test]
     fn other_majors_are_unsupported() {
-        assert!(matches!(Version::parse("2.0"), Err(DecodeError::UnsupportedVersion { .. })));
-        assert!(matches!(Version::parse("0.9"), Err(DecodeError::UnsupportedVersion { .. })));
+        assert!(matches!(
+            Version::parse("2.0"),
+            Err(DecodeError::UnsupportedVersion { .. })
+        ));
+        assert!(matches!(
+            Version::parse("0.9"),
+            Err(DecodeError::UnsupportedVersion { .. })
+        ));
     }
 
     #[test]
     fn malformed_versions_are_invalid() {
         for bad in ["", "1", "1.", ".1", "1.0.0", "a.b", "1.-1", "+1.0"] {
-            assert!(matches!(Version::parse(bad), Err(DecodeError::InvalidValue { .. })), "{bad}");
+            assert!(
+                matches!(Version::parse(bad), Err(DecodeError::InvalidValue { .. })),
+                "{bad}"
+            );
         }
-        assert!(matches!(Version::from_cbor(Value::Integer(1.into())), Err(DecodeError::WrongType { .. })));
+        assert!(matches!(
+            Version::from_cbor(Value::Integer(1.into())),
+            Err(DecodeError::WrongType { .. })
+        ));
     }
 }
