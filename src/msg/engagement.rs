@@ -447,7 +447,7 @@ impl CborCodec for TcpOptions {
 pub struct OriginInfo {
     /// `cat`: [`OriginInfo::CAT_DELIVERY`] or [`OriginInfo::CAT_RECEIVE`].
     pub cat: u64,
-    /// `type`: the kind of origin (for example [`OriginInfo::TYPE_WEBSITE`]).
+    /// `type`: the kind of origin (for example a website).
     pub origin_type: u64,
     /// `details`: type-specific, kept as received.
     pub details: Value,
@@ -458,8 +458,8 @@ impl OriginInfo {
     pub const CAT_DELIVERY: u64 = 0;
     /// Category: the engagement was received from this origin.
     pub const CAT_RECEIVE: u64 = 1;
-    /// Type: a website (details: its base URL).
-    pub const TYPE_WEBSITE: u64 = 1;
+    // No named type constants: public implementations disagree on the value of "website"
+    // (1 in identity-credential, 100 in the EUDI iOS library), so `type` stays a plain number.
 }
 
 impl CborCodec for OriginInfo {
@@ -624,7 +624,7 @@ mod tests {
             ),
             origin_infos: Some(vec![OriginInfo {
                 cat: OriginInfo::CAT_DELIVERY,
-                origin_type: OriginInfo::TYPE_WEBSITE,
+                origin_type: 1,
                 details: Value::Text("https://example.com".into()),
             }]),
             capabilities: Some(Capabilities {
