@@ -1,0 +1,765 @@
+//! Device engagement (2021 8.2.1.1 / 2nd ed. 9.1.1): the holder's ephemeral key and how to
+//! reach it, shown as a QR code or sent in an NFC Handover Select.
+//!
+//! ```cddl
+//! DeviceEngagement = {0: tstr, 1: Security, ?2: DeviceRetrievalMethods,
+//!                     ?5: OriginInfos, ?6: Capabilities, * int => any}
+//! Security = [int, EDeviceKeyBytes]
+//! DeviceRetrievalMethod = [type: int, version: uint, options]
+//! ```
+
+use base64::Engine as _;
+
+use crate::cbor::{
+    Bstr, CborCodec, DecodeError, Fields, MapBuilder, NonEmpty, ResultExt, Tag24, Value,
+};
+use crate::crypto::CoseKey;
+
+use super::Version;
+
+/// `#6.24(bstr .cbor DeviceEngagement)`: the engagement as received, which the SessionTranscript
+/// embeds byte for byte (2021 9.1.5.1).
+pub type DeviceEngagementBytes = Tag24<DeviceEngagement>;
+
+/// The URI scheme prefix of a QR engagement (2021 8.2.2.3).
+pub const QR_URI_PREFIX: &str = "mdoc:";
+
+/// A device engagement.
+///
+/// The version is not stored: it follows from the content (2nd ed. 9.1.1.1): "1.1" when
+/// OriginInfos (5) or Capabilities (6) are present, "1.0" otherwise. A received "1.0" carrying
+/// key 5 is accepted (DESIGN §8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceEngagement {
+    /// Key 1: cipher suite and EDeviceKeyBytes.
+    pub security: Security,
+    /// Key 2: how the reader can connect (absent in an NFC-handover engagement, where the
+    /// carriers are NDEF records).
+    pub device_retrieval_methods: Option<NonEmpty<DeviceRetrievalMethod>>,
+    /// Key 5 (1.1): where the engagement came from.
+    pub origin_infos: Option<Vec<OriginInfo>>,
+    /// Key 6 (1.1): optional features the mdoc supports.
+    pub capabilities: Option<Capabilities>,
+}
+
+impl DeviceEngagement {
+    /// Map key of the version.
+    pub const KEY_VERSION: i64 = 0;
+    /// Map key of [`Security`].
+    pub const KEY_SECURITY: i64 = 1;
+    /// Map key of the retrieval methods.
+    pub const KEY_DEVICE_RETRIEVAL_METHODS: i64 = 2;
+    /// Map key of the origin infos.
+    pub const KEY_ORIGIN_INFOS: i64 = 5;
+    /// Map key of the capabilities.
+    pub const KEY_CAPABILITIES: i64 = 6;
+
+    /// The version this engagement is sent as: "1.1" iff key 5 or 6 is present.
+    pub fn version(&self) -> Version {
+        if self.origin_infos.is_some() || self.capabilities.is_some() {
+            Version::v1_1()
+        } else {
+            Version::v1_0()
+        }
+    }
+
+    /// The QR payload: `mdoc:` + base64url without padding of the encoded engagement.
+    pub fn to_qr_uri(&self) -> String {
+        qr_uri(&Tag24::new(self.clone()))
+    }
+}
+
+/// The QR payload of an engagement, from its stored bytes.
+pub fn qr_uri(engagement: &DeviceEngagementBytes) -> String {
+    let mut uri = QR_URI_PREFIX.to_owned();
+    uri.push_str(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(engagement.inner_bytes()),
+    );
+    uri
+}
+
+/// Decodes a scanned QR payload, keeping the engagement bytes exactly as encoded in it.
+pub fn from_qr_uri(uri: &str) -> Result<DeviceEngagementBytes, DecodeError> {
+    let b64 = uri
+        .strip_prefix(QR_URI_PREFIX)
+        .ok_or_else(|| DecodeError::invalid("QR payload lacks the mdoc: prefix"))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64)
+        .map_err(|_| DecodeError::invalid("QR payload is not base64url without padding"))?;
+    Tag24::from_bytes(bytes)
+}
+
+impl CborCodec for DeviceEngagement {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        let _version: Version = f.required(Self::KEY_VERSION)?;
+        let security = f.required(Self::KEY_SECURITY)?;
+        let device_retrieval_methods = f.optional(Self::KEY_DEVICE_RETRIEVAL_METHODS)?;
+        let origin_infos = f.optional(Self::KEY_ORIGIN_INFOS)?;
+        let capabilities = f.optional(Self::KEY_CAPABILITIES)?;
+        Ok(Self {
+            security,
+            device_retrieval_methods,
+            origin_infos,
+            capabilities,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        // 2nd ed. 9.1.1.1: key 5 is present whenever key 6 is.
+        let origin_infos = match (&self.origin_infos, &self.capabilities) {
+            (None, Some(_)) => Some(Vec::new()),
+            (o, _) => o.clone(),
+        };
+        MapBuilder::new()
+            .field(Self::KEY_VERSION, &self.version())
+            .field(Self::KEY_SECURITY, &self.security)
+            .optional(
+                Self::KEY_DEVICE_RETRIEVAL_METHODS,
+                self.device_retrieval_methods.as_ref(),
+            )
+            .optional(Self::KEY_ORIGIN_INFOS, origin_infos.as_ref())
+            .optional(Self::KEY_CAPABILITIES, self.capabilities.as_ref())
+            .build()
+    }
+}
+
+/// `Security = [cipher suite, EDeviceKeyBytes]` (2021 8.2.1.1, 9.1.5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Security {
+    /// The cipher suite identifier; 18013-5 defines only [`Security::CIPHER_SUITE_1`].
+    pub cipher_suite: i64,
+    /// `#6.24(bstr .cbor COSE_Key)`: the mdoc's ephemeral key, bytes kept as received (they are
+    /// the IKM of the BLE Ident, 2021 8.3.3.1.1.4).
+    pub e_device_key: Tag24<CoseKey>,
+}
+
+impl Security {
+    /// Cipher suite 1 (2021 9.1.5.2): ECDH + HKDF-SHA256 + AES-256-GCM.
+    pub const CIPHER_SUITE_1: i64 = 1;
+
+    /// Cipher suite 1 with the given ephemeral device key.
+    pub fn new(e_device_key: CoseKey) -> Self {
+        Self {
+            cipher_suite: Self::CIPHER_SUITE_1,
+            e_device_key: Tag24::new(e_device_key),
+        }
+    }
+}
+
+impl CborCodec for Security {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let [suite, key] = fixed_array::<2>(value)?;
+        Ok(Self {
+            cipher_suite: i64::from_cbor(suite).within("[0]")?,
+            e_device_key: Tag24::from_cbor(key).within("[1]")?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        Value::Array(vec![
+            self.cipher_suite.to_cbor(),
+            self.e_device_key.to_cbor(),
+        ])
+    }
+}
+
+/// Takes an array of exactly `N` items.
+pub(crate) fn fixed_array<const N: usize>(value: Value) -> Result<[Value; N], DecodeError> {
+    match value {
+        Value::Array(items) => {
+            let len = items.len();
+            items
+                .try_into()
+                .map_err(|_| DecodeError::invalid(format!("array of {len} items, expected {N}")))
+        }
+        other => Err(DecodeError::wrong_type("array", &other)),
+    }
+}
+
+/// One way the reader can reach the mdoc for data retrieval (2021 8.2.1.1 / 2nd ed. 9.1.1.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceRetrievalMethod {
+    /// Type 1, version 1: NFC (2021 8.3.3.1.2).
+    Nfc(NfcOptions),
+    /// Type 2, version 1: Bluetooth Low Energy (2021 8.3.3.1.1).
+    Ble(BleOptions),
+    /// Type 3, version 1: Wi-Fi Aware (2021 8.3.3.1.3).
+    WifiAware(WifiAwareOptions),
+    /// Type -18224, version 1: the private TCP test transport of the identity-credential
+    /// libraries (DESIGN §7).
+    Tcp(TcpOptions),
+    /// A type (or a version of a known type) we do not know, kept as received.
+    Unknown {
+        /// The method type.
+        method_type: i64,
+        /// The method version.
+        version: u64,
+        /// The options, raw.
+        options: Value,
+    },
+}
+
+impl DeviceRetrievalMethod {
+    /// Method type of NFC.
+    pub const TYPE_NFC: i64 = 1;
+    /// Method type of BLE.
+    pub const TYPE_BLE: i64 = 2;
+    /// Method type of Wi-Fi Aware.
+    pub const TYPE_WIFI_AWARE: i64 = 3;
+    /// Method type of the private TCP transport (identity-credential's test tools).
+    pub const TYPE_TCP: i64 = -18224;
+    /// The only method version defined.
+    pub const VERSION_1: u64 = 1;
+
+    /// The method type.
+    pub fn method_type(&self) -> i64 {
+        match self {
+            Self::Nfc(_) => Self::TYPE_NFC,
+            Self::Ble(_) => Self::TYPE_BLE,
+            Self::WifiAware(_) => Self::TYPE_WIFI_AWARE,
+            Self::Tcp(_) => Self::TYPE_TCP,
+            Self::Unknown { method_type, .. } => *method_type,
+        }
+    }
+}
+
+impl CborCodec for DeviceRetrievalMethod {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let [t, v, options] = fixed_array::<3>(value)?;
+        let method_type = i64::from_cbor(t).within("[0]")?;
+        let version = u64::from_cbor(v).within("[1]")?;
+        if version != Self::VERSION_1 {
+            return Ok(Self::Unknown {
+                method_type,
+                version,
+                options,
+            });
+        }
+        Ok(match method_type {
+            Self::TYPE_NFC => Self::Nfc(NfcOptions::from_cbor(options).within("[2]")?),
+            Self::TYPE_BLE => Self::Ble(BleOptions::from_cbor(options).within("[2]")?),
+            Self::TYPE_WIFI_AWARE => {
+                Self::WifiAware(WifiAwareOptions::from_cbor(options).within("[2]")?)
+            }
+            Self::TYPE_TCP => Self::Tcp(TcpOptions::from_cbor(options).within("[2]")?),
+            _ => Self::Unknown {
+                method_type,
+                version,
+                options,
+            },
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        let (version, options) = match self {
+            Self::Nfc(o) => (Self::VERSION_1, o.to_cbor()),
+            Self::Ble(o) => (Self::VERSION_1, o.to_cbor()),
+            Self::WifiAware(o) => (Self::VERSION_1, o.to_cbor()),
+            Self::Tcp(o) => (Self::VERSION_1, o.to_cbor()),
+            Self::Unknown {
+                version, options, ..
+            } => (*version, options.clone()),
+        };
+        Value::Array(vec![
+            self.method_type().to_cbor(),
+            version.to_cbor(),
+            options,
+        ])
+    }
+}
+
+/// NFC options (2021 8.2.1.1 NfcOptions): the mdoc's data-field limits for ENVELOPE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NfcOptions {
+    /// Key 0: maximum length of the command data field.
+    pub max_command_data_length: u64,
+    /// Key 1: maximum length of the response data field.
+    pub max_response_data_length: u64,
+}
+
+impl CborCodec for NfcOptions {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            max_command_data_length: f.required(0)?,
+            max_response_data_length: f.required(1)?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        MapBuilder::new()
+            .field(0, &self.max_command_data_length)
+            .field(1, &self.max_response_data_length)
+            .build()
+    }
+}
+
+/// A 128-bit BLE service UUID, big-endian as written in the engagement (2021 8.2.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BleUuid(pub [u8; 16]);
+
+impl CborCodec for BleUuid {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let b = Bstr::from_cbor(value)?.0;
+        let len = b.len();
+        b.try_into()
+            .map(Self)
+            .map_err(|_| DecodeError::invalid(format!("UUID of {len} bytes, expected 16")))
+    }
+
+    fn to_cbor(&self) -> Value {
+        Value::Bytes(self.0.to_vec())
+    }
+}
+
+/// BLE options (2021 8.2.1.1 BleOptions; 2nd ed. adds the L2CAP PSM).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BleOptions {
+    /// Key 0: mdoc peripheral server mode supported.
+    pub peripheral_server_mode: bool,
+    /// Key 1: mdoc central client mode supported.
+    pub central_client_mode: bool,
+    /// Key 10: service UUID for peripheral server mode.
+    pub peripheral_server_uuid: Option<BleUuid>,
+    /// Key 11: service UUID for central client mode.
+    pub central_client_uuid: Option<BleUuid>,
+    /// Key 20: the mdoc's BLE device address (peripheral server mode).
+    pub peripheral_server_address: Option<Bstr>,
+    /// Key 21: L2CAP PSM (peripheral server mode).
+    pub l2cap_psm: Option<u16>,
+}
+
+impl BleOptions {
+    /// Key of `peripheral_server_mode`.
+    pub const KEY_PERIPHERAL_SERVER_MODE: i64 = 0;
+    /// Key of `central_client_mode`.
+    pub const KEY_CENTRAL_CLIENT_MODE: i64 = 1;
+    /// Key of `peripheral_server_uuid`.
+    pub const KEY_PERIPHERAL_SERVER_UUID: i64 = 10;
+    /// Key of `central_client_uuid`.
+    pub const KEY_CENTRAL_CLIENT_UUID: i64 = 11;
+    /// Key of `peripheral_server_address`.
+    pub const KEY_PERIPHERAL_SERVER_ADDRESS: i64 = 20;
+    /// Key of `l2cap_psm`.
+    pub const KEY_L2CAP_PSM: i64 = 21;
+}
+
+impl CborCodec for BleOptions {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            peripheral_server_mode: f.required(Self::KEY_PERIPHERAL_SERVER_MODE)?,
+            central_client_mode: f.required(Self::KEY_CENTRAL_CLIENT_MODE)?,
+            peripheral_server_uuid: f.optional(Self::KEY_PERIPHERAL_SERVER_UUID)?,
+            central_client_uuid: f.optional(Self::KEY_CENTRAL_CLIENT_UUID)?,
+            peripheral_server_address: f.optional(Self::KEY_PERIPHERAL_SERVER_ADDRESS)?,
+            l2cap_psm: f.optional(Self::KEY_L2CAP_PSM)?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        MapBuilder::new()
+            .field(
+                Self::KEY_PERIPHERAL_SERVER_MODE,
+                &self.peripheral_server_mode,
+            )
+            .field(Self::KEY_CENTRAL_CLIENT_MODE, &self.central_client_mode)
+            .optional(
+                Self::KEY_PERIPHERAL_SERVER_UUID,
+                self.peripheral_server_uuid.as_ref(),
+            )
+            .optional(
+                Self::KEY_CENTRAL_CLIENT_UUID,
+                self.central_client_uuid.as_ref(),
+            )
+            .optional(
+                Self::KEY_PERIPHERAL_SERVER_ADDRESS,
+                self.peripheral_server_address.as_ref(),
+            )
+            .optional(Self::KEY_L2CAP_PSM, self.l2cap_psm.as_ref())
+            .build()
+    }
+}
+
+/// Wi-Fi Aware options (2021 8.2.1.1 WifiOptions).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WifiAwareOptions {
+    /// Key 0: pass-phrase info pass-phrase.
+    pub passphrase: Option<String>,
+    /// Key 1: channel info operating class.
+    pub channel_operating_class: Option<u64>,
+    /// Key 2: channel info channel number.
+    pub channel_number: Option<u64>,
+    /// Key 3: band info supported bands (bit field).
+    pub supported_bands: Option<Bstr>,
+}
+
+impl CborCodec for WifiAwareOptions {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            passphrase: f.optional(0)?,
+            channel_operating_class: f.optional(1)?,
+            channel_number: f.optional(2)?,
+            supported_bands: f.optional(3)?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        MapBuilder::new()
+            .optional(0, self.passphrase.as_ref())
+            .optional(1, self.channel_operating_class.as_ref())
+            .optional(2, self.channel_number.as_ref())
+            .optional(3, self.supported_bands.as_ref())
+            .build()
+    }
+}
+
+/// TCP options of the private test transport (DESIGN §7): where the mdoc listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpOptions {
+    /// Key 0: host name or address.
+    pub host: String,
+    /// Key 1: port.
+    pub port: u16,
+}
+
+impl CborCodec for TcpOptions {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            host: f.required(0)?,
+            port: f.required(1)?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        MapBuilder::new()
+            .field(0, &self.host)
+            .field(1, &self.port)
+            .build()
+    }
+}
+
+/// An OriginInfo (2021 Amd. / 2nd ed. 9.1.1.1): `{"cat": uint, "type": uint, "details": any}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OriginInfo {
+    /// `cat`: [`OriginInfo::CAT_DELIVERY`] or [`OriginInfo::CAT_RECEIVE`].
+    pub cat: u64,
+    /// `type`: the kind of origin (for example a website).
+    pub origin_type: u64,
+    /// `details`: type-specific, kept as received.
+    pub details: Value,
+}
+
+impl OriginInfo {
+    /// Category: the engagement was delivered through this origin.
+    pub const CAT_DELIVERY: u64 = 0;
+    /// Category: the engagement was received from this origin.
+    pub const CAT_RECEIVE: u64 = 1;
+    // No named type constants: public implementations disagree on the value of "website"
+    // (1 in identity-credential, 100 in the EUDI iOS library), so `type` stays a plain number.
+}
+
+impl CborCodec for OriginInfo {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            cat: f.required("cat")?,
+            origin_type: f.required("type")?,
+            details: f.required("details")?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        MapBuilder::new()
+            .field("cat", &self.cat)
+            .field("type", &self.origin_type)
+            .field("details", &self.details)
+            .build()
+    }
+}
+
+/// Capabilities (2nd ed. 9.1.1.1): optional features of the mdoc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Key 2: HandoverSessionEstablishmentSupport.
+    pub handover_session_establishment: Option<bool>,
+    /// Key 3: ReaderAuthAllSupport.
+    pub reader_auth_all: Option<bool>,
+    /// Key 4: ExtendedRequestSupport (DeviceRequest 1.1).
+    pub extended_request: Option<bool>,
+}
+
+impl CborCodec for Capabilities {
+    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(value)?;
+        Ok(Self {
+            handover_session_establishment: f.optional(2)?,
+            reader_auth_all: f.optional(3)?,
+            extended_request: f.optional(4)?,
+        })
+    }
+
+    fn to_cbor(&self) -> Value {
+        MapBuilder::new()
+            .optional(2, self.handover_session_establishment.as_ref())
+            .optional(3, self.reader_auth_all.as_ref())
+            .optional(4, self.extended_request.as_ref())
+            .build()
+    }
+}
+
+/// Decodes raw DeviceEngagement bytes (the NFC `iso.org:18013:deviceengagement` record payload),
+/// keeping them.
+pub fn device_engagement_from_raw(bytes: Vec<u8>) -> Result<DeviceEngagementBytes, DecodeError> {
+    Tag24::from_bytes(bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::msg::vectors::{annex_d, assert_round_trip, decode_err, decode_value};
+
+    fn key() -> Tag24<CoseKey> {
+        Tag24::from_bytes(annex_d("e_device_key_cose")).unwrap()
+    }
+
+    #[test]
+    fn annex_d_engagements_round_trip() {
+        let qr = assert_round_trip::<DeviceEngagement>(&annex_d("device_engagement_qr"));
+        assert_eq!(qr.version(), Version::v1_0());
+        assert_eq!(
+            qr.security.e_device_key.tagged_bytes(),
+            annex_d("e_device_key_bytes")
+        );
+        let methods = qr.device_retrieval_methods.as_ref().unwrap();
+        match methods.first() {
+            DeviceRetrievalMethod::Ble(ble) => {
+                assert!(!ble.peripheral_server_mode && ble.central_client_mode);
+                assert_eq!(
+                    ble.central_client_uuid.unwrap().0.to_vec(),
+                    annex_d("ble_uuid_qr_central_client")
+                );
+            }
+            other => panic!("expected BLE, got {other:?}"),
+        }
+        let nfc = assert_round_trip::<DeviceEngagement>(&annex_d("device_engagement_nfc"));
+        assert!(nfc.device_retrieval_methods.is_none());
+        let bytes =
+            assert_round_trip::<DeviceEngagementBytes>(&annex_d("device_engagement_bytes_nfc"));
+        assert_eq!(bytes.inner_bytes(), annex_d("device_engagement_nfc"));
+    }
+
+    #[test]
+    fn qr_uri_round_trips_keeping_bytes() {
+        let raw = annex_d("device_engagement_qr");
+        let de: DeviceEngagement = crate::cbor::from_slice(&raw).unwrap();
+        let uri = de.to_qr_uri();
+        assert!(
+            uri.starts_with("mdoc:")
+                && !uri.contains('=')
+                && !uri.contains('+')
+                && !uri.contains('/')
+        );
+        let back = from_qr_uri(&uri).unwrap();
+        assert_eq!(back.inner_bytes(), raw);
+        assert_eq!(qr_uri(&back), uri);
+        assert!(matches!(
+            from_qr_uri("mdoc;abc"),
+            Err(DecodeError::InvalidValue { .. })
+        ));
+        assert!(matches!(
+            from_qr_uri("mdoc:a*b"),
+            Err(DecodeError::InvalidValue { .. })
+        ));
+        let mut padded = uri.clone();
+        padded.push('=');
+        assert!(from_qr_uri(&padded).is_err());
+        // Valid base64 of a truncated engagement.
+        let cut = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[..raw.len() - 4]);
+        assert!(from_qr_uri(&format!("mdoc:{cut}")).is_err());
+    }
+
+    #[test]
+    fn engagement_1_1_with_every_method_round_trips() {
+        let de = DeviceEngagement {
+            security: Security {
+                cipher_suite: Security::CIPHER_SUITE_1,
+                e_device_key: key(),
+            },
+            device_retrieval_methods: Some(
+                NonEmpty::new(vec![
+                    DeviceRetrievalMethod::Nfc(NfcOptions {
+                        max_command_data_length: 255,
+                        max_response_data_length: 256,
+                    }),
+                    DeviceRetrievalMethod::Ble(BleOptions {
+                        peripheral_server_mode: true,
+                        central_client_mode: true,
+                        peripheral_server_uuid: Some(BleUuid([1; 16])),
+                        central_client_uuid: Some(BleUuid([2; 16])),
+                        peripheral_server_address: Some(Bstr(vec![1, 2, 3, 4, 5, 6])),
+                        l2cap_psm: Some(0x0081),
+                    }),
+                    DeviceRetrievalMethod::WifiAware(WifiAwareOptions {
+                        passphrase: Some("secret".into()),
+                        channel_operating_class: Some(81),
+                        channel_number: Some(6),
+                        supported_bands: Some(Bstr(vec![0x14])),
+                    }),
+                    DeviceRetrievalMethod::Tcp(TcpOptions {
+                        host: "127.0.0.1".into(),
+                        port: 48_000,
+                    }),
+                    DeviceRetrievalMethod::Unknown {
+                        method_type: 99,
+                        version: 3,
+                        options: Value::Map(vec![]),
+                    },
+                ])
+                .unwrap(),
+            ),
+            origin_infos: Some(vec![OriginInfo {
+                cat: OriginInfo::CAT_DELIVERY,
+                origin_type: 1,
+                details: Value::Text("https://example.com".into()),
+            }]),
+            capabilities: Some(Capabilities {
+                handover_session_establishment: Some(true),
+                reader_auth_all: Some(false),
+                extended_request: Some(true),
+            }),
+        };
+        assert_eq!(de.version(), Version::v1_1());
+        let bytes = crate::cbor::to_vec(&de);
+        let back = assert_round_trip::<DeviceEngagement>(&bytes);
+        assert_eq!(back, de);
+        let back = from_qr_uri(&de.to_qr_uri()).unwrap();
+        assert_eq!(back.value(), &de);
+    }
+
+    #[test]
+    fn capabilities_force_origin_infos_and_version_1_1() {
+        let de = DeviceEngagement {
+            security: Security {
+                cipher_suite: 1,
+                e_device_key: key(),
+            },
+            device_retrieval_methods: None,
+            origin_infos: None,
+            capabilities: Some(Capabilities::default()),
+        };
+        let back: DeviceEngagement = crate::cbor::from_slice(&crate::cbor::to_vec(&de)).unwrap();
+        assert_eq!(back.origin_infos, Some(vec![]));
+        assert_eq!(back.version(), Version::v1_1());
+    }
+
+    fn engagement_map(version: &str, extra: Vec<(Value, Value)>) -> Value {
+        let mut entries = vec![
+            (Value::Integer(0.into()), Value::Text(version.into())),
+            (
+                Value::Integer(1.into()),
+                Security {
+                    cipher_suite: 1,
+                    e_device_key: key(),
+                }
+                .to_cbor(),
+            ),
+        ];
+        entries.extend(extra);
+        Value::Map(entries)
+    }
+
+    #[test]
+    fn receiving_is_lenient_where_allowed() {
+        // "1.0" carrying OriginInfos, a future minor version, and unknown keys are accepted.
+        let origin = vec![(Value::Integer(5.into()), Value::Array(vec![]))];
+        assert_eq!(
+            decode_value::<DeviceEngagement>(engagement_map("1.0", origin))
+                .unwrap()
+                .origin_infos,
+            Some(vec![])
+        );
+        let unknown = vec![(Value::Integer(77.into()), Value::Text("x".into()))];
+        assert!(decode_value::<DeviceEngagement>(engagement_map("1.9", unknown)).is_ok());
+        // A known method type with an unknown version is kept raw.
+        let m = Value::Array(vec![
+            Value::Integer(2.into()),
+            Value::Integer(2.into()),
+            Value::Bool(true),
+        ]);
+        let methods = vec![(Value::Integer(2.into()), Value::Array(vec![m.clone()]))];
+        let de = decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).unwrap();
+        assert_eq!(de.device_retrieval_methods.unwrap().first().to_cbor(), m);
+    }
+
+    #[test]
+    fn bad_engagements_are_rejected_with_paths() {
+        let err = decode_value::<DeviceEngagement>(engagement_map("2.0", vec![])).unwrap_err();
+        assert!(matches!(err, DecodeError::UnsupportedVersion { .. }));
+        assert_eq!(err.path(), Some("0"));
+        let no_security = Value::Map(vec![(Value::Integer(0.into()), Value::Text("1.0".into()))]);
+        assert!(matches!(
+            decode_value::<DeviceEngagement>(no_security),
+            Err(DecodeError::MissingField { .. })
+        ));
+        let ble_bad = Value::Array(vec![
+            Value::Integer(2.into()),
+            Value::Integer(1.into()),
+            Value::Map(vec![
+                (Value::Integer(0.into()), Value::Bool(true)),
+                (Value::Integer(1.into()), Value::Bool(false)),
+                (Value::Integer(10.into()), Value::Bytes(vec![0; 15])),
+            ]),
+        ]);
+        let methods = vec![(Value::Integer(2.into()), Value::Array(vec![ble_bad]))];
+        let err = decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).unwrap_err();
+        assert!(matches!(err, DecodeError::InvalidValue { .. }));
+        assert!(
+            err.path().unwrap().starts_with("2[0]") && err.path().unwrap().ends_with("10"),
+            "{err}"
+        );
+        let tcp_bad = Value::Array(vec![
+            Value::Integer((-18224).into()),
+            Value::Integer(1.into()),
+            Value::Map(vec![
+                (Value::Integer(0.into()), Value::Text("h".into())),
+                (Value::Integer(1.into()), Value::Integer(70_000.into())),
+            ]),
+        ]);
+        let methods = vec![(Value::Integer(2.into()), Value::Array(vec![tcp_bad]))];
+        assert!(decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).is_err());
+        let empty = vec![(Value::Integer(2.into()), Value::Array(vec![]))];
+        assert!(decode_value::<DeviceEngagement>(engagement_map("1.0", empty)).is_err());
+        // Security with an untagged key; truncated and trailing input.
+        let sec = Value::Array(vec![
+            Value::Integer(1.into()),
+            Value::Bytes(annex_d("e_device_key_cose")),
+        ]);
+        let bad = Value::Map(vec![
+            (Value::Integer(0.into()), Value::Text("1.0".into())),
+            (Value::Integer(1.into()), sec),
+        ]);
+        let err = decode_value::<DeviceEngagement>(bad).unwrap_err();
+        assert!(matches!(err, DecodeError::WrongTag { .. }));
+        assert_eq!(err.path(), Some("1[1]"));
+        let raw = annex_d("device_engagement_qr");
+        assert!(matches!(
+            decode_err::<DeviceEngagement>(&raw[..raw.len() - 1]),
+            DecodeError::Truncated { .. } | DecodeError::LengthExceedsInput { .. }
+        ));
+        let mut trailing = raw.clone();
+        trailing.push(0);
+        assert!(matches!(
+            decode_err::<DeviceEngagement>(&trailing),
+            DecodeError::TrailingBytes { .. }
+        ));
+        assert!(matches!(
+            decode_err::<DeviceEngagement>(&[0x80]),
+            DecodeError::WrongType { .. }
+        ));
+    }
+}
