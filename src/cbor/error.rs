@@ -151,11 +151,12 @@ impl DecodeError {
     pub fn within(mut self, segment: impl fmt::Display) -> Self {
         if let Some(path) = self.path_mut() {
             let seg = segment.to_string();
-            *path = match (path.is_empty(), seg.starts_with('[')) {
-                (true, _) => seg,
-                (false, true) => format!("{seg}{path}"),
-                (false, false) if path.starts_with('[') => format!("{seg}{path}"),
-                (false, false) => format!("{seg}.{path}"),
+            *path = if path.is_empty() {
+                seg
+            } else if path.starts_with('[') {
+                format!("{seg}{path}")
+            } else {
+                format!("{seg}.{path}")
             };
         }
         self

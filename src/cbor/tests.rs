@@ -448,3 +448,17 @@ fn every_prefix_of_a_valid_message_fails_cleanly() {
         );
     }
 }
+
+#[test]
+fn error_paths_join_fields_and_indexes() {
+    let e = DecodeError::invalid("x")
+        .within("itemsRequest")
+        .within("[0]")
+        .within("docRequests");
+    assert_eq!(e.path(), Some("docRequests[0].itemsRequest"));
+    let e = DecodeError::invalid("x")
+        .within("[2]")
+        .within("[1]")
+        .within("a");
+    assert_eq!(e.path(), Some("a[1][2]"));
+}
