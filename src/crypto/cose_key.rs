@@ -64,24 +64,41 @@ pub struct CoseKey {
 impl CoseKey {
     /// An EC2 key from uncompressed coordinates.
     pub fn ec2(curve: Curve, x: Vec<u8>, y: Vec<u8>) -> Self {
-        Self { curve, params: KeyParams::Ec2 { x, y: EcY::Coordinate(y) } }
+        Self {
+            curve,
+            params: KeyParams::Ec2 {
+                x,
+                y: EcY::Coordinate(y),
+            },
+        }
     }
 
     /// An OKP key.
     pub fn okp(curve: Curve, x: Vec<u8>) -> Self {
-        Self { curve, params: KeyParams::Okp { x } }
+        Self {
+            curve,
+            params: KeyParams::Okp { x },
+        }
     }
 
     fn check_lengths(&self) -> Result<(), DecodeError> {
-        let Some(len) = self.curve.coordinate_len() else { return Ok(()) };
+        let Some(len) = self.curve.coordinate_len() else {
+            return Ok(());
+        };
         let ok = match &self.params {
-            KeyParams::Ec2 { x, y: EcY::Coordinate(y) } => x.len() == len && y.len() == len,
+            KeyParams::Ec2 {
+                x,
+                y: EcY::Coordinate(y),
+            } => x.len() == len && y.len() == len,
             KeyParams::Ec2 { x, y: EcY::Sign(_) } | KeyParams::Okp { x } => x.len() == len,
         };
         if ok {
             Ok(())
         } else {
-            Err(DecodeError::invalid(format!("key length does not match curve {}", self.curve)))
+            Err(DecodeError::invalid(format!(
+                "key length does not match curve {}",
+                self.curve
+            )))
         }
     }
 }
@@ -94,7 +111,10 @@ impl CborCodec for CoseKey {
         let curve = Curve(crv);
         if let Some(expected) = curve.key_type() {
             if expected.id() != kty {
-                return Err(DecodeError::invalid(format!("kty {kty} does not fit curve {curve}")).within("1"));
+                return Err(
+                    DecodeError::invalid(format!("kty {kty} does not fit curve {curve}"))
+                        .within("1"),
+                );
             }
         }
         let x = f.required::<crate::cbor::Bstr>(label::X)?.0;
@@ -103,13 +123,19 @@ impl CborCodec for CoseKey {
                 let y = match f.take(label::Y) {
                     Some(Value::Bytes(y)) => EcY::Coordinate(y),
                     Some(Value::Bool(b)) => EcY::Sign(b),
-                    Some(other) => return Err(DecodeError::wrong_type("bstr or bool", &other).within("-3")),
+                    Some(other) => {
+                        return Err(DecodeError::wrong_type("bstr or bool", &other).within("-3"))
+                    }
                     None => return Err(DecodeError::missing("-3")),
                 };
                 KeyParams::Ec2 { x, y }
             }
             KeyType::OKP_ID => KeyParams::Okp { x },
-            other => return Err(DecodeError::invalid(format!("unsupported key type {other}")).within("1")),
+            other => {
+                return Err(
+                    DecodeError::invalid(format!("unsupported key type {other}")).within("1"),
+                )
+            }
         };
         let key = Self { curve, params };
         key.check_lengths()?;
@@ -121,7 +147,9 @@ impl CborCodec for CoseKey {
             KeyParams::Ec2 { .. } => KeyType::Ec2.id(),
             KeyParams::Okp { .. } => KeyType::Okp.id(),
         };
-        let map = MapBuilder::new().field(label::KTY, &kty).field(label::CRV, &self.curve.0);
+        let map = MapBuilder::new()
+            .field(label::KTY, &kty)
+            .field(label::CRV, &self.curve.0);
         match &self.params {
             KeyParams::Ec2 { x, y } => map.raw(label::X, Value::Bytes(x.clone())).raw(
                 label::Y,
