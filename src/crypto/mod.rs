@@ -1,8 +1,40 @@
 //! Cryptography of 18013-5 behind one boundary: curves, COSE keys, key agreement, session
 //! encryption, MACs and signatures.
+//!
+//! Randomness is always an argument (`&mut impl rand_core::CryptoRng`); nothing here reads the
+//! operating system's RNG. Secrets are zeroized on drop, are neither `Clone` nor serializable,
+//! and print as `<redacted>`.
 
+mod ble_ident;
 mod cose_key;
+mod cose_sign;
 mod curve;
+mod ec;
+mod ecdh;
+mod error;
+mod mac;
+#[cfg(feature = "openssl")]
+mod ossl;
+mod role;
+mod session;
+mod sign;
 
+pub use ble_ident::ble_ident;
 pub use cose_key::{label as cose_key_label, CoseKey, EcY, KeyParams};
+pub use cose_sign::{
+    sign1_algorithm, sign1_detached, sign1_embedded, sign1_x5chain, verify_sign1,
+    verify_sign1_detached, X5CHAIN_LABEL,
+};
 pub use curve::{Curve, KeyType};
+pub use ecdh::{EphemeralPrivateKey, SharedSecret};
+pub use error::CryptoError;
+pub use mac::{
+    create_device_mac, device_mac_bytes, verify_device_mac, DeviceKeyAgreement, EMacKey,
+    SoftwareDeviceKey,
+};
+pub use role::Role;
+pub use session::{session_salt, SessionCipher, SessionKeys};
+pub use sign::{signature_algorithm, verify_signature, Signer, SoftwareSigner};
+
+#[cfg(test)]
+mod tests;

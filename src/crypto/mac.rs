@@ -1,0 +1,200 @@
+//! mdoc authentication by MAC (2021 9.1.3.5): the static device key's key agreement
+//! capability, EMacKey, and the deviceMac COSE_Mac0.
+
+use std::fmt;
+
+use coset::{
+    iana::Algorithm, CborSerializable as _, CoseMac0, CoseMac0Builder, HeaderBuilder, MacContext,
+    RegisteredLabelWithPrivate,
+};
+use hmac::{Hmac, KeyInit, Mac};
+use rand_core::CryptoRng;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::{
+    ecdh::KaSecret, session::hkdf32, session_salt, CoseKey, CryptoError, Curve,
+    EphemeralPrivateKey, SharedSecret,
+};
+
+/// Key agreement with the static device key SDeviceKey, whose public part is the MSO's
+/// deviceKey. A trait so the private key can stay in a secure element.
+pub trait DeviceKeyAgreement {
+    /// The curve of SDeviceKey.
+    fn curve(&self) -> Curve;
+    /// SDeviceKey.Pub.
+    fn public_key(&self) -> CoseKey;
+    /// ECDH(SDeviceKey, peer) — the peer being EReaderKey.Pub. Must reject a peer on another
+    /// curve ([`CryptoError::CurveMismatch`]) or off the curve.
+    fn agree(&self, peer: &CoseKey) -> Result<SharedSecret, CryptoError>;
+}
+
+/// SDeviceKey held in memory. Zeroized on drop; not `Clone`, not serializable, `Debug` redacted.
+pub struct SoftwareDeviceKey {
+    secret: KaSecret,
+    public: CoseKey,
+}
+
+impl SoftwareDeviceKey {
+    /// A fresh key on `curve` (any key-agreement curve), drawing randomness only from `rng`.
+    pub fn generate<R: CryptoRng + ?Sized>(curve: Curve, rng: &mut R) -> Result<Self, CryptoError> {
+        Self::from_secret(KaSecret::generate(curve, rng)?)
+    }
+
+    /// A key from its private bytes (as [`EphemeralPrivateKey::from_bytes`]); e.g. Annex D's
+    /// SDeviceKey.Priv.
+    pub fn from_bytes(curve: Curve, bytes: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_secret(KaSecret::from_bytes(curve, bytes)?)
+    }
+
+    fn from_secret(secret: KaSecret) -> Result<Self, CryptoError> {
+        let public = secret.public_key()?;
+        Ok(Self { secret, public })
+    }
+}
+
+impl DeviceKeyAgreement for SoftwareDeviceKey {
+    fn curve(&self) -> Curve {
+        self.public.curve
+    }
+    fn public_key(&self) -> CoseKey {
+        self.public.clone()
+    }
+    fn agree(&self, peer: &CoseKey) -> Result<SharedSecret, CryptoError> {
+        self.secret.agree(peer)
+    }
+}
+
+impl fmt::Debug for SoftwareDeviceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SoftwareDeviceKey({}, <redacted>)", self.public.curve)
+    }
+}
+
+/// EMacKey (2021 9.1.3.5). Zeroized on drop; not `Clone`, not serializable, `Debug` redacted.
+pub struct EMacKey(Zeroizing<[u8; 32]>);
+
+impl EMacKey {
+    /// EMacKey = HKDF-SHA256(Z, salt = SHA-256(SessionTranscriptBytes), info "EMacKey", 32),
+    /// with Z = ECDH(SDeviceKey, EReaderKey) and SessionTranscriptBytes in tag-24 form.
+    pub fn derive(shared: &SharedSecret, session_transcript_bytes: &[u8]) -> Self {
+        Self(hkdf32(
+            shared.expose_secret(),
+            &session_salt(session_transcript_bytes),
+            b"EMacKey",
+        ))
+    }
+
+    /// The holder's side: ECDH of SDeviceKey with EReaderKey.Pub.
+    pub fn for_holder<K: DeviceKeyAgreement + ?Sized>(
+        device_key: &K,
+        e_reader_key: &CoseKey,
+        session_transcript_bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        Ok(Self::derive(
+            &device_key.agree(e_reader_key)?,
+            session_transcript_bytes,
+        ))
+    }
+
+    /// The reader's side: ECDH of EReaderKey with SDeviceKey.Pub (the MSO's deviceKey).
+    pub fn for_reader(
+        e_reader_key: &EphemeralPrivateKey,
+        device_key: &CoseKey,
+        session_transcript_bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        Ok(Self::derive(
+            &e_reader_key.agree(device_key)?,
+            session_transcript_bytes,
+        ))
+    }
+
+    /// The key bytes, for comparing against test vectors (Annex D `emac_key`) only.
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    fn tag(&self, data: &[u8]) -> Vec<u8> {
+        // HMAC accepts keys of any length, so this cannot fail.
+        #[allow(clippy::expect_used)]
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_slice())
+            .expect("HMAC takes any key length");
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+impl fmt::Debug for EMacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EMacKey(<redacted>)")
+    }
+}
+
+/// The deviceMac COSE_Mac0 (2021 9.1.3.5): alg 5 (HMAC 256/256) in the protected header
+/// (exactly `a10105`), empty unprotected header, detached payload (null), tag = HMAC-SHA256
+/// over MAC_structure `["MAC0", protected, h'', detached_payload]`. `detached_payload` is
+/// DeviceAuthenticationBytes (tag-24 form).
+pub fn create_device_mac(key: &EMacKey, detached_payload: &[u8]) -> CoseMac0 {
+    let protected = HeaderBuilder::new()
+        .algorithm(Algorithm::HMAC_256_256)
+        .build();
+    let mac0 = CoseMac0Builder::new().protected(protected).build();
+    let data = coset::mac_structure_data(
+        MacContext::CoseMac0,
+        mac0.protected.clone(),
+        &[],
+        detached_payload,
+    );
+    CoseMac0 {
+        tag: key.tag(&data),
+        ..mac0
+    }
+}
+
+/// Verifies a deviceMac over `detached_payload` (DeviceAuthenticationBytes). The protected
+/// header must name HMAC 256/256 and is MACed as received; the payload must be detached. The
+/// tag comparison is constant-time.
+pub fn verify_device_mac(
+    key: &EMacKey,
+    mac0: &CoseMac0,
+    detached_payload: &[u8],
+) -> Result<(), CryptoError> {
+    match &mac0.protected.header.alg {
+        Some(RegisteredLabelWithPrivate::Assigned(Algorithm::HMAC_256_256)) => {}
+        Some(other) => {
+            return Err(CryptoError::UnsupportedAlgorithm(format!(
+                "deviceMac alg {other:?}"
+            )))
+        }
+        None => {
+            return Err(CryptoError::MalformedCose(
+                "deviceMac has no alg in its protected header",
+            ))
+        }
+    }
+    if mac0.payload.is_some() {
+        return Err(CryptoError::MalformedCose(
+            "deviceMac payload must be detached (null)",
+        ));
+    }
+    let data = coset::mac_structure_data(
+        MacContext::CoseMac0,
+        mac0.protected.clone(),
+        &[],
+        detached_payload,
+    );
+    let expected = key.tag(&data);
+    if bool::from(expected.ct_eq(&mac0.tag)) {
+        Ok(())
+    } else {
+        Err(CryptoError::InvalidMac)
+    }
+}
+
+/// The encoded COSE_Mac0 (untagged), as it appears in DeviceAuth.
+pub fn device_mac_bytes(mac0: &CoseMac0) -> Result<Vec<u8>, CryptoError> {
+    mac0.clone()
+        .to_vec()
+        .map_err(|_| CryptoError::MalformedCose("COSE_Mac0 not encodable"))
+}
