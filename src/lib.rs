@@ -16,3 +16,4 @@ pub mod cbor;
 pub mod crypto;
 pub mod engagement;
 pub mod msg;
+pub mod session;

@@ -37,4 +37,4 @@ pub use session::{session_salt, SessionCipher, SessionKeys};
 pub use sign::{signature_algorithm, verify_signature, Signer, SoftwareSigner};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

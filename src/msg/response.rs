@@ -86,6 +86,19 @@ pub struct DeviceResponse {
     pub status: ResponseStatus,
 }
 
+impl DeviceResponse {
+    /// A response with no documents and the given (error) status, version "1.0" — what the
+    /// holder sends when a request cannot be decoded (11) or validated (12) (2021 8.3.2.1.2.3).
+    pub fn error(status: ResponseStatus) -> Self {
+        Self {
+            version: Version::v1_0(),
+            documents: None,
+            document_errors: None,
+            status,
+        }
+    }
+}
+
 impl CborCodec for DeviceResponse {
     fn from_cbor(value: Value) -> Result<Self, DecodeError> {
         let mut f = Fields::new(value)?;

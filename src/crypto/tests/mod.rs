@@ -7,4 +7,4 @@ mod key_agreement;
 mod mac;
 mod session;
 mod signatures;
-mod util;
+pub(crate) mod util;

@@ -1,0 +1,74 @@
+//! What goes out of a session, and how it ended.
+
+use std::time::{Duration, Instant};
+
+use crate::msg::SessionStatus;
+
+use super::SessionError;
+
+/// What a session asks its driver to do next. Drain [`Output`]s after every input or command
+/// until [`Output::Timeout`] or [`Output::Done`].
+#[derive(Debug)]
+pub enum Output<E> {
+    /// Send these bytes to the peer as one message.
+    Transmit(Vec<u8>),
+    /// Something the application must hear about.
+    Event(E),
+    /// Nothing more to do: call `handle_timeout` at this instant unless input arrives first.
+    Timeout(Instant),
+    /// The session is over; nothing more will come out of it.
+    Done,
+}
+
+/// Why a session ended.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer sent a status: 20 (termination) or an error status (10, 11).
+    PeerStatus(SessionStatus),
+    /// The peer ended by the transport's own means (BLE State End, closed socket).
+    TransportEnded,
+    /// The link was lost without an orderly end.
+    TransportLost,
+    /// This side terminated (and sent status 20 when a session existed).
+    Terminated,
+    /// The session failed; the status of [`SessionError::status_to_send`] was sent.
+    Failed(SessionError),
+}
+
+impl CloseReason {
+    /// True for an orderly end (either side's termination), false for failures and lost links.
+    pub fn is_orderly(&self) -> bool {
+        matches!(
+            self,
+            Self::PeerStatus(SessionStatus::SESSION_TERMINATION)
+                | Self::TransportEnded
+                | Self::Terminated
+        )
+    }
+}
+
+/// Deadlines of a session (2021 9.1.1.4 / 2nd ed. 12.2.5: all "should").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From engagement to SessionEstablishment (holder) or to the first response (reader).
+    pub establishment: Duration,
+    /// Longest silence once the session is established.
+    pub inactivity: Duration,
+}
+
+impl Timeouts {
+    /// The standard's recommended engagement time-out: at least 30 s.
+    pub const DEFAULT_ESTABLISHMENT: Duration = Duration::from_secs(30);
+    /// The standard's recommended inactivity time-out: at least 300 s.
+    pub const DEFAULT_INACTIVITY: Duration = Duration::from_secs(300);
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            establishment: Self::DEFAULT_ESTABLISHMENT,
+            inactivity: Self::DEFAULT_INACTIVITY,
+        }
+    }
+}

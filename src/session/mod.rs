@@ -1,0 +1,59 @@
+//! Holder and reader session state machines: the data retrieval phase of 18013-5, sans IO.
+//!
+//! # The run loop
+//!
+//! A session never performs I/O, reads a clock or sleeps. Its driver (the tokio one in
+//! `mdl_proximity::driver`, or your own) follows one contract:
+//!
+//! 1. Feed every input: `handle_message(now, bytes)` for each message from the transport,
+//!    `handle_transport_end` / `handle_transport_lost` when the transport ends, and
+//!    `handle_timeout(now)` when the last reported deadline passes.
+//! 2. After any input or command (`request`, `respond`, `terminate`), drain `poll_output()`
+//!    until it returns [`Output::Timeout`] (wait for input or that instant) or [`Output::Done`]
+//!    (the session is over: close the transport). [`Output::Transmit`] goes to the transport in
+//!    order; [`Output::Event`] goes to the application.
+//!
+//! ```no_run
+//! # use mdl_proximity::session::{HolderSession, HolderEvent, Output};
+//! # fn send(_: Vec<u8>) {}
+//! # fn wait_for_input_until(_: std::time::Instant) -> Option<Vec<u8>> { None }
+//! # fn run(mut session: HolderSession) {
+//! loop {
+//!     let deadline = loop {
+//!         match session.poll_output() {
+//!             Output::Transmit(bytes) => send(bytes),
+//!             Output::Event(HolderEvent::Request(req)) => { /* consent, then session.respond(..) */ }
+//!             Output::Event(_) => {}
+//!             Output::Timeout(at) => break at,
+//!             Output::Done => return,
+//!         }
+//!     };
+//!     let now = std::time::Instant::now(); // the driver reads the clock, never the session
+//!     match wait_for_input_until(deadline) {
+//!         Some(bytes) => session.handle_message(now, &bytes),
+//!         None => session.handle_timeout(now),
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! Errors become wire statuses in exactly one place, [`SessionError::status_to_send`]: a message
+//! that does not decrypt gets status 10 and the session closes; an undecodable session message
+//! gets 11 and closes; a request that decrypts but does not decode or validate gets a
+//! DeviceResponse with status 11 or 12 and the session goes on; a peer's status closes the
+//! session without a reply.
+
+mod error;
+mod holder;
+mod io;
+mod reader;
+
+pub use error::SessionError;
+pub use holder::{HolderConfig, HolderEvent, HolderSession, RequestReceived};
+pub use io::{CloseReason, Output, Timeouts};
+pub use reader::{
+    ReaderConfig, ReaderEvent, ReaderSession, ResponseReceived, Termination, CIPHER_SUITE_1,
+};
+
+#[cfg(test)]
+mod tests;
