@@ -14,6 +14,8 @@
 
 pub mod cbor;
 pub mod crypto;
+#[cfg(feature = "tokio")]
+pub mod driver;
 pub mod engagement;
 pub mod msg;
 pub mod session;

@@ -1,0 +1,213 @@
+//! The tokio driver: pumps a sans-IO session over a [`Transport`]. The only code that awaits.
+//!
+//! It follows the run-loop contract of [`crate::session`]: drain outputs, send transmits in
+//! order, wait for the next message or the session's deadline, feed it back. Time comes from
+//! tokio's clock, so tests that pause tokio time run on a virtual clock.
+
+use std::time::Instant;
+
+use mdl_transport::{Incoming, Transport, TransportError};
+
+use crate::msg::{DeviceRequest, DeviceResponse};
+use crate::session::{
+    CloseReason, HolderEvent, HolderSession, Output, ReaderEvent, ReaderSession, RequestReceived, ResponseReceived,
+    SessionError, Termination,
+};
+
+/// Which way a message went, for taps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Sent by this side.
+    Sent,
+    /// Received from the peer.
+    Received,
+}
+
+/// Why a driven exchange did not produce what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The session refused a command.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The session closed before the awaited event.
+    #[error("session closed: {0:?}")]
+    Closed(CloseReason),
+}
+
+/// Observes every message sent and received (for `--dump` and logs).
+pub type Tap<'a> = &'a mut (dyn FnMut(Direction, &[u8]) + Send);
+
+/// What a holder's application answers to a request.
+#[derive(Debug)]
+pub enum Reply {
+    /// Send this response; the session stays open for more requests.
+    Respond(DeviceResponse),
+    /// Send this response and terminate in the same message.
+    RespondAndTerminate(DeviceResponse),
+    /// Terminate without answering.
+    Terminate,
+}
+
+/// The holder application's part: turns a request into a reply (consent, selective disclosure
+/// and device authentication happen here).
+pub trait Responder {
+    /// Answers one request of `session`.
+    fn reply(&mut self, request: &RequestReceived, session: &HolderSession) -> Reply;
+}
+
+impl<F: FnMut(&RequestReceived, &HolderSession) -> Reply> Responder for F {
+    fn reply(&mut self, request: &RequestReceived, session: &HolderSession) -> Reply {
+        self(request, session)
+    }
+}
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// The session operations the pump needs, shared by both roles.
+trait Pumped {
+    type Event;
+    fn poll_output(&mut self) -> Output<Self::Event>;
+    fn handle_message(&mut self, now: Instant, bytes: &[u8]);
+    fn handle_transport_end(&mut self, now: Instant);
+    fn handle_transport_lost(&mut self, now: Instant);
+    fn handle_timeout(&mut self, now: Instant);
+}
+
+macro_rules! pumped {
+    ($session:ty, $event:ty) => {
+        impl Pumped for $session {
+            type Event = $event;
+            fn poll_output(&mut self) -> Output<$event> {
+                <$session>::poll_output(self)
+            }
+            fn handle_message(&mut self, now: Instant, bytes: &[u8]) {
+                <$session>::handle_message(self, now, bytes)
+            }
+            fn handle_transport_end(&mut self, now: Instant) {
+                <$session>::handle_transport_end(self, now)
+            }
+            fn handle_transport_lost(&mut self, now: Instant) {
+                <$session>::handle_transport_lost(self, now)
+            }
+            fn handle_timeout(&mut self, now: Instant) {
+                <$session>::handle_timeout(self, now)
+            }
+        }
+    };
+}
+pumped!(HolderSession, HolderEvent);
+pumped!(ReaderSession, ReaderEvent);
+
+/// Runs the session until it emits an event (`Some`) or is done (`None`, transport closed).
+async fn next_event<S: Pumped, T: Transport>(session: &mut S, transport: &mut T, tap: &mut Option<Tap<'_>>) -> Option<S::Event> {
+    loop {
+        match session.poll_output() {
+            Output::Transmit(bytes) => {
+                if let Some(tap) = tap.as_mut() {
+                    tap(Direction::Sent, &bytes);
+                }
+                if let Err(e) = transport.send(&bytes).await {
+                    tracing_lost(&e);
+                    session.handle_transport_lost(now());
+                }
+            }
+            Output::Event(e) => return Some(e),
+            Output::Done => {
+                // Best effort: the session is over whatever the transport says.
+                let _ = transport.close().await;
+                return None;
+            }
+            Output::Timeout(deadline) => {
+                let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline));
+                tokio::select! {
+                    incoming = transport.receive() => match incoming {
+                        Ok(Incoming::Message(bytes)) => {
+                            if let Some(tap) = tap.as_mut() {
+                                tap(Direction::Received, &bytes);
+                            }
+                            session.handle_message(now(), &bytes);
+                        }
+                        Ok(Incoming::End) => session.handle_transport_end(now()),
+                        Err(e) => {
+                            tracing_lost(&e);
+                            session.handle_transport_lost(now());
+                        }
+                    },
+                    () = sleep => session.handle_timeout(now()),
+                }
+            }
+        }
+    }
+}
+
+fn tracing_lost(_error: &TransportError) {
+    // The session reports the loss as `CloseReason::TransportLost`; the transport's own error
+    // detail is not part of the protocol outcome.
+}
+
+/// Sends `request` and waits for the response (the reader's one round).
+pub async fn reader_exchange<T: Transport>(
+    session: &mut ReaderSession,
+    transport: &mut T,
+    request: &DeviceRequest,
+    mut tap: Option<Tap<'_>>,
+) -> Result<ResponseReceived, DriverError> {
+    session.request(now(), request)?;
+    loop {
+        match next_event(session, transport, &mut tap).await {
+            Some(ReaderEvent::Response(r)) => return Ok(*r),
+            Some(ReaderEvent::Closed(reason)) => {
+                // Flush what the close produced (a status) before reporting.
+                while next_event(session, transport, &mut tap).await.is_some() {}
+                return Err(DriverError::Closed(reason));
+            }
+            None => return Err(DriverError::Closed(CloseReason::Terminated)),
+        }
+    }
+}
+
+/// Ends a reader session and closes the transport.
+pub async fn reader_terminate<T: Transport>(
+    session: &mut ReaderSession,
+    transport: &mut T,
+    how: Termination,
+    mut tap: Option<Tap<'_>>,
+) {
+    session.terminate(now(), how);
+    while next_event(session, transport, &mut tap).await.is_some() {}
+}
+
+/// Serves a holder session until it closes, answering each request through `responder`.
+/// Returns why the session closed.
+pub async fn serve_holder<T: Transport, R: Responder + ?Sized>(
+    session: &mut HolderSession,
+    transport: &mut T,
+    responder: &mut R,
+    mut tap: Option<Tap<'_>>,
+) -> CloseReason {
+    let mut reason = None;
+    while let Some(event) = next_event(session, transport, &mut tap).await {
+        match event {
+            HolderEvent::Request(request) => {
+                let result = match responder.reply(&request, session) {
+                    Reply::Respond(r) => session.respond(now(), &r),
+                    Reply::RespondAndTerminate(r) => session.respond_and_terminate(now(), &r),
+                    Reply::Terminate => {
+                        session.terminate(now());
+                        Ok(())
+                    }
+                };
+                if let Err(e) = result {
+                    // Only a closed or exhausted session refuses; it has emitted its Closed.
+                    let _ = e;
+                }
+            }
+            HolderEvent::Closed(r) => reason = Some(r),
+            HolderEvent::Established | HolderEvent::RequestRejected(_) => {}
+        }
+    }
+    reason.unwrap_or(CloseReason::Terminated)
+}
