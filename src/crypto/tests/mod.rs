@@ -8,3 +8,4 @@ mod mac;
 mod session;
 mod signatures;
 mod util;
+mod x509;
