@@ -10,8 +10,8 @@ use mdl_transport::{Incoming, Transport, TransportError};
 
 use crate::msg::{DeviceRequest, DeviceResponse};
 use crate::session::{
-    CloseReason, HolderEvent, HolderSession, Output, ReaderEvent, ReaderSession, RequestReceived, ResponseReceived,
-    SessionError, Termination,
+    CloseReason, HolderEvent, HolderSession, Output, ReaderEvent, ReaderSession, RequestReceived,
+    ResponseReceived, SessionError, Termination,
 };
 
 /// Which way a message went, for taps.
@@ -102,7 +102,11 @@ pumped!(HolderSession, HolderEvent);
 pumped!(ReaderSession, ReaderEvent);
 
 /// Runs the session until it emits an event (`Some`) or is done (`None`, transport closed).
-async fn next_event<S: Pumped, T: Transport>(session: &mut S, transport: &mut T, tap: &mut Option<Tap<'_>>) -> Option<S::Event> {
+async fn next_event<S: Pumped, T: Transport>(
+    session: &mut S,
+    transport: &mut T,
+    tap: &mut Option<Tap<'_>>,
+) -> Option<S::Event> {
     loop {
         match session.poll_output() {
             Output::Transmit(bytes) => {
@@ -156,16 +160,14 @@ pub async fn reader_exchange<T: Transport>(
     mut tap: Option<Tap<'_>>,
 ) -> Result<ResponseReceived, DriverError> {
     session.request(now(), request)?;
-    loop {
-        match next_event(session, transport, &mut tap).await {
-            Some(ReaderEvent::Response(r)) => return Ok(*r),
-            Some(ReaderEvent::Closed(reason)) => {
-                // Flush what the close produced (a status) before reporting.
-                while next_event(session, transport, &mut tap).await.is_some() {}
-                return Err(DriverError::Closed(reason));
-            }
-            None => return Err(DriverError::Closed(CloseReason::Terminated)),
+    match next_event(session, transport, &mut tap).await {
+        Some(ReaderEvent::Response(r)) => Ok(*r),
+        Some(ReaderEvent::Closed(reason)) => {
+            // Flush what the close produced (a status) before reporting.
+            while next_event(session, transport, &mut tap).await.is_some() {}
+            Err(DriverError::Closed(reason))
         }
+        None => Err(DriverError::Closed(CloseReason::Terminated)),
     }
 }
 

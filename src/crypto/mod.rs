@@ -18,6 +18,7 @@ mod ossl;
 mod role;
 mod session;
 mod sign;
+mod x509_key;
 
 pub use ble_ident::ble_ident;
 pub use cose_key::{label as cose_key_label, CoseKey, EcY, KeyParams};
@@ -35,6 +36,10 @@ pub use mac::{
 pub use role::Role;
 pub use session::{session_salt, SessionCipher, SessionKeys};
 pub use sign::{signature_algorithm, verify_signature, Signer, SoftwareSigner};
+pub use x509_key::{
+    certificate_public_key, cose_key_from_spki, cose_key_from_spki_der, oid,
+    spki_der_from_cose_key, spki_from_cose_key, verify_certificate_signature,
+};
 
 #[cfg(test)]
 pub(crate) mod tests;

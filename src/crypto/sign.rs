@@ -87,7 +87,8 @@ enum SignKey {
     Bp256(ecdsa::SigningKey<bp256::BrainpoolP256r1>),
     Bp384(ecdsa::SigningKey<bp384::BrainpoolP384r1>),
     Ed25519(ed25519_dalek::SigningKey),
-    Ed448(ed448_goldilocks::SigningKey),
+    // Boxed: the expanded Ed448 key is twice the size of the others (clippy large_enum_variant).
+    Ed448(Box<ed448_goldilocks::SigningKey>),
     #[cfg(feature = "openssl")]
     Ossl(OsslKey),
 }
@@ -166,10 +167,10 @@ impl SoftwareSigner {
                     .map_err(|_| invalid("Ed25519 keys are 32 bytes"))?;
                 SignKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(secret))
             }
-            Curve::ED448 => SignKey::Ed448(
+            Curve::ED448 => SignKey::Ed448(Box::new(
                 ed448_goldilocks::SigningKey::try_from(bytes)
                     .map_err(|_| invalid("Ed448 keys are 57 bytes"))?,
-            ),
+            )),
             #[cfg(feature = "openssl")]
             c if ossl::handles(c) => SignKey::Ossl(OsslKey::from_scalar(c, bytes)?),
             other => return Err(CryptoError::UnsupportedCurve(other)),

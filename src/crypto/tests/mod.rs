@@ -8,3 +8,4 @@ mod mac;
 mod session;
 mod signatures;
 pub(crate) mod util;
+mod x509;
