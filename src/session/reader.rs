@@ -28,7 +28,7 @@ pub struct ReaderConfig {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ReaderEvent {
-    /// A DeviceResponse arrived and decrypted. Verify it with [`crate::verify`].
+    /// A DeviceResponse arrived and decrypted. Verify it before trusting it (issuer, device and reader authentication).
     Response(Box<ResponseReceived>),
     /// The session ended.
     Closed(CloseReason),
