@@ -1,0 +1,32 @@
+//! Printing results: JSON on stdout, errors on stderr with their exit status.
+
+use std::process::ExitCode;
+
+/// Exit status of a subcommand whose engine is not in this build (sysexits `EX_UNAVAILABLE`).
+pub(crate) const EXIT_UNAVAILABLE: u8 = 69;
+
+/// Prints `value` as JSON on stdout, pretty unless `compact`.
+pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
+    let text = if compact {
+        value.to_string()
+    } else {
+        // Serializing a `serde_json::Value` cannot fail (its map keys are strings).
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    };
+    println!("{text}");
+}
+
+/// Prints `error: …` on stderr and returns exit status 1.
+pub(crate) fn fail(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}
+
+/// Refuses a subcommand whose engine is not merged yet, after its arguments parsed.
+pub(crate) fn unavailable(command: &str, needs: &str) -> ExitCode {
+    eprintln!(
+        "error: `mdl {command}` is not yet available in this build: it needs {needs}, \
+         which are not merged yet (its arguments were accepted)"
+    );
+    ExitCode::from(EXIT_UNAVAILABLE)
+}
