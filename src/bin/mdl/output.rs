@@ -30,3 +30,15 @@ pub(crate) fn unavailable(command: &str, needs: &str) -> ExitCode {
     );
     ExitCode::from(EXIT_UNAVAILABLE)
 }
+
+/// A decode error as a sentence: byte-level faults say "malformed CBOR", shape faults lead
+/// with their field path (and drop the separator when the path is empty).
+pub(crate) fn describe(e: &mdl_proximity::cbor::DecodeError) -> String {
+    let text = e.to_string();
+    match e.path() {
+        Some("") => text.trim_start_matches(": ").to_owned(),
+        Some(_) => text,
+        None if text.starts_with("malformed CBOR") => text,
+        None => format!("malformed CBOR: {text}"),
+    }
+}

@@ -20,7 +20,7 @@ use serde_json::{json, Value as Json};
 
 use crate::cli::InspectArgs;
 use crate::input::{read_arg, Input};
-use crate::output::{fail, print_json};
+use crate::output::{describe, fail, print_json};
 
 use detect::{detect, Kind};
 use render::Renderer;
@@ -32,13 +32,13 @@ pub(crate) enum InspectError {
     #[error(transparent)]
     Input(#[from] crate::input::InputError),
     /// The `mdoc:` URI does not hold a DeviceEngagement.
-    #[error("mdoc: URI: {0}")]
+    #[error("mdoc: URI: {}", describe(.0))]
     Uri(DecodeError),
     /// Malformed CBOR (byte offset) or the wrong shape for the detected type (field path).
-    #[error("{0}")]
+    #[error("{}", describe(.0))]
     Cbor(DecodeError),
     /// Starts like a DER certificate but is not one, and is not CBOR either.
-    #[error("malformed X.509 certificate: {der}; as CBOR: {cbor}")]
+    #[error("malformed X.509 certificate: {der}; as CBOR: {}", describe(cbor))]
     Certificate {
         /// The DER error.
         der: String,
@@ -46,7 +46,7 @@ pub(crate) enum InspectError {
         cbor: DecodeError,
     },
     /// Starts like an NDEF handover message but is not one, and is not CBOR either.
-    #[error("malformed NDEF handover message: {ndef}; as CBOR: {cbor}")]
+    #[error("malformed NDEF handover message: {ndef}; as CBOR: {}", describe(cbor))]
     Ndef {
         /// The NDEF error.
         ndef: mdl_proximity::engagement::ndef::NdefError,
