@@ -77,7 +77,9 @@ fn from_contents(buf: Vec<u8>) -> Result<Input, InputError> {
         }
         // Hex text: only hex digits and whitespace, an even number of digits. A binary file
         // made only of ASCII hex digits is vanishingly unlikely for CBOR, DER or NDEF.
-        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_hexdigit() || b.is_ascii_whitespace())
+        if !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_hexdigit() || b.is_ascii_whitespace())
         {
             if let Ok(bytes) = parse_hex(t) {
                 return Ok(Input::Bytes(bytes));
@@ -137,7 +139,10 @@ mod tests {
 
     #[test]
     fn hex_with_whitespace_and_prefix() {
-        assert_eq!(parse_hex("0xA1 0b\n\t0c").ok(), Some(vec![0xa1, 0x0b, 0x0c]));
+        assert_eq!(
+            parse_hex("0xA1 0b\n\t0c").ok(),
+            Some(vec![0xa1, 0x0b, 0x0c])
+        );
     }
 
     #[test]

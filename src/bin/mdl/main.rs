@@ -74,7 +74,10 @@ fn run(command: Command) -> ExitCode {
 /// Rejects a malformed `--at` now, so a typo is not hidden behind "not yet available".
 fn check_at(at: Option<&str>) -> Result<(), ExitCode> {
     match at.map(mdl_proximity::msg::TDate::parse) {
-        Some(Err(e)) => Err(output::fail(&format_args!("--at: {}", output::describe(&e)))),
+        Some(Err(e)) => Err(output::fail(&format_args!(
+            "--at: {}",
+            output::describe(&e)
+        ))),
         _ => Ok(()),
     }
 }

@@ -135,12 +135,11 @@ fn inspect_bytes(bytes: &[u8], renderer: &mut Renderer) -> Result<Json, InspectE
         match mdl_proximity::engagement::handover::Handover::parse(bytes) {
             Ok(_) => {
                 tracing::debug!("detected an NDEF handover message");
-                let value = ndef::render_with(renderer, bytes).map_err(|ndef| {
-                    InspectError::Ndef {
+                let value =
+                    ndef::render_with(renderer, bytes).map_err(|ndef| InspectError::Ndef {
                         ndef,
                         cbor: DecodeError::invalid("not tried"),
-                    }
-                })?;
+                    })?;
                 let name = value["message"].as_str().unwrap_or_default().to_owned();
                 let ty = if name.contains("Select") {
                     "HandoverSelect"

@@ -94,7 +94,11 @@ impl Renderer {
                 json!({ "full-date": self.value(inner, path) })
             }
             Value::Tag(t @ (17 | 18), _) => {
-                let kind = if *t == 18 { Kind::CoseSign1 } else { Kind::CoseMac0 };
+                let kind = if *t == 18 {
+                    Kind::CoseSign1
+                } else {
+                    Kind::CoseMac0
+                };
                 self.cose(kind, value, path)
             }
             Value::Tag(t, inner) => json!({ "tag": t, "value": self.value(inner, path) }),
@@ -162,7 +166,10 @@ impl Renderer {
                 Some(1) => ("security".to_owned(), self.security(v, &p)),
                 Some(2) => ("deviceRetrievalMethods".to_owned(), self.retrieval(v, &p)),
                 Some(5) => ("originInfos".to_owned(), self.value(v, &p)),
-                Some(6) => ("capabilities".to_owned(), self.labelled(v, &p, capability_name)),
+                Some(6) => (
+                    "capabilities".to_owned(),
+                    self.labelled(v, &p, capability_name),
+                ),
                 _ => (key_string(k), self.value(v, &p)),
             };
             out.insert(name, rendered);
@@ -231,7 +238,10 @@ impl Renderer {
     }
 
     fn cose_key(&mut self, m: &[(Value, Value)], path: &str) -> Json {
-        let kty = m.iter().find(|(k, _)| int(k) == Some(1)).and_then(|(_, v)| int(v));
+        let kty = m
+            .iter()
+            .find(|(k, _)| int(k) == Some(1))
+            .and_then(|(_, v)| int(v));
         let mut out = Map::new();
         for (k, v) in m {
             let rendered = match (int(k), int(v)) {
@@ -308,7 +318,11 @@ impl Renderer {
             other => self.value(other, &join(path, "payload")),
         };
         out.insert("payload".into(), payload);
-        let last_name = if kind == Kind::CoseMac0 { "tag" } else { "signature" };
+        let last_name = if kind == Kind::CoseMac0 {
+            "tag"
+        } else {
+            "signature"
+        };
         out.insert(last_name.into(), self.value(last, path));
         Json::Object(out)
     }
@@ -328,7 +342,10 @@ impl Renderer {
                 ),
                 Some(3) => ("content type".to_owned(), self.value(v, path)),
                 Some(4) => ("kid".to_owned(), self.value(v, path)),
-                Some(33) => ("x5chain".to_owned(), self.x5chain(v, &join(path, "x5chain"))),
+                Some(33) => (
+                    "x5chain".to_owned(),
+                    self.x5chain(v, &join(path, "x5chain")),
+                ),
                 _ => (key_string(k), self.value(v, &join(path, &key_string(k)))),
             };
             out.insert(name, rendered);
@@ -403,17 +420,26 @@ impl Renderer {
         let mut out = Map::new();
         out.insert("context".into(), self.value(&a[0], path));
         if let Some(Value::Array(st)) = a.get(1) {
-            out.insert("sessionTranscript".into(), self.transcript(st, &join(path, "[1]")));
+            out.insert(
+                "sessionTranscript".into(),
+                self.transcript(st, &join(path, "[1]")),
+            );
         }
         if kind == Kind::DeviceAuthentication {
             if let Some(doc_type) = a.get(2) {
                 out.insert("docType".into(), self.value(doc_type, path));
             }
             if let Some(ns) = a.get(3) {
-                out.insert("deviceNameSpacesBytes".into(), self.value(ns, &join(path, "[3]")));
+                out.insert(
+                    "deviceNameSpacesBytes".into(),
+                    self.value(ns, &join(path, "[3]")),
+                );
             }
         } else if let Some(items) = a.get(2) {
-            out.insert("itemsRequestBytes".into(), self.value(items, &join(path, "[2]")));
+            out.insert(
+                "itemsRequestBytes".into(),
+                self.value(items, &join(path, "[2]")),
+            );
         }
         Json::Object(out)
     }
@@ -561,5 +587,12 @@ pub(crate) fn uuid(b: &[u8]) -> String {
     if h.len() != 32 {
         return h;
     }
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }

@@ -48,10 +48,13 @@ fn extension(ext: &x509_cert::ext::Extension) -> Json {
     // Extended key usage is what tells an IACA, a document signer and a reader apart
     // (2021 Annex B), so it is worth decoding; the rest are named only.
     if oid == "2.5.29.37" {
-        if let Ok(eku) =
-            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
+        if let Ok(eku) = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
         {
-            out["value"] = eku.0.iter().map(|o| json!(oid_name(&o.to_string()))).collect();
+            out["value"] = eku
+                .0
+                .iter()
+                .map(|o| json!(oid_name(&o.to_string())))
+                .collect();
         }
     }
     out
