@@ -1,0 +1,268 @@
+//! The command tree of `mdl`: every subcommand, its flags and their help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// ISO/IEC 18013-5 mobile driving licence proximity tool: issue a test mDL, present it as a
+/// holder, read and verify it as a reader, and inspect any 18013-5 message.
+#[derive(Debug, Parser)]
+#[command(name = "mdl", version, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Log more (-v info, -vv debug, -vvv trace); `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Issue a test mDL, run holder and reader over the in-memory transport, and print the
+    /// verified elements, the checks that passed and the time per phase.
+    Demo(DemoArgs),
+    /// Issue a test IACA, document signer and mDL credential into a directory.
+    Issue(IssueArgs),
+    /// Present a credential: print the `mdoc:` engagement URI (and its QR code), then serve
+    /// presentations until stopped.
+    Holder(HolderArgs),
+    /// Engage with a holder, request elements, and verify the response. Exits 0 only if
+    /// everything verified.
+    Reader(ReaderArgs),
+    /// Verify a DeviceResponse offline against a session transcript and trust anchors.
+    Verify(VerifyArgs),
+    /// Decode any 18013-5 message to annotated JSON, detecting its type.
+    ///
+    /// Accepted: DeviceEngagement (CBOR or `mdoc:` URI), NFC Handover Select/Request,
+    /// SessionEstablishment, SessionData, DeviceRequest, ItemsRequest, DeviceResponse,
+    /// MobileSecurityObject, IssuerSignedItem, any tag-24 wrapped item, COSE_Sign1, COSE_Mac0,
+    /// COSE_Key, SessionTranscript, DeviceAuthentication, ReaderAuthentication and X.509
+    /// certificates (DER or PEM); anything else well-formed is shown as generic CBOR. Malformed
+    /// input is reported with its byte offset or field path, and the exit status is 1.
+    Inspect(InspectArgs),
+}
+
+/// `mdl demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Curve of the holder's ephemeral key (and of the test issuer's keys).
+    #[arg(long, value_enum, default_value_t = CurveArg::P256)]
+    pub(crate) curve: CurveArg,
+    /// Elements to request: `all`, or a comma-separated list of element identifiers
+    /// (optionally `namespace/element`).
+    #[arg(long, default_value = "all")]
+    pub(crate) request: String,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Write every message exchanged into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dump: Option<PathBuf>,
+}
+
+/// `mdl issue`.
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// Directory to write the IACA certificate, the document signer and the credential into.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Curve of the issuer and device keys.
+    #[arg(long, value_enum, default_value_t = CurveArg::P256)]
+    pub(crate) curve: CurveArg,
+}
+
+/// `mdl holder`.
+#[derive(Debug, Args)]
+pub(crate) struct HolderArgs {
+    /// The credential written by `mdl issue`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) credential: PathBuf,
+    /// Where to listen for readers, e.g. `tcp:127.0.0.1:7000` (the GmDL TCP test transport).
+    #[arg(long, value_name = "tcp:HOST:PORT", value_parser = parse_tcp_endpoint)]
+    pub(crate) listen: TcpEndpoint,
+    /// Accept requests only from readers whose certificate chains to this PEM (reader
+    /// authentication); without it reader authentication is not required.
+    #[arg(long, value_name = "PEM")]
+    pub(crate) trust_reader: Option<PathBuf>,
+    /// Which requested elements to release: `all`, `ask` (prompt on the terminal for each
+    /// request), or a comma-separated list of element identifiers.
+    #[arg(long, value_name = "all|ask|ELEMENTS", default_value = "ask")]
+    pub(crate) approve: String,
+    /// Curve of the ephemeral device key.
+    #[arg(long, value_enum, default_value_t = CurveArg::P256)]
+    pub(crate) curve: CurveArg,
+    /// Do not render the engagement as a QR code (the `mdoc:` URI is still printed).
+    #[arg(long)]
+    pub(crate) no_qr: bool,
+    /// Write every message sent and received, SessionTranscriptBytes and the decrypted
+    /// DeviceRequest/DeviceResponse into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dump: Option<PathBuf>,
+}
+
+/// `mdl reader`.
+#[derive(Debug, Args)]
+pub(crate) struct ReaderArgs {
+    /// The holder's engagement: an `mdoc:` URI, hex, @FILE or `-` for stdin.
+    #[arg(long, value_name = "URI")]
+    pub(crate) engagement: String,
+    /// Connect here instead of the TCP retrieval method advertised in the engagement.
+    #[arg(long, value_name = "tcp:HOST:PORT", value_parser = parse_tcp_endpoint)]
+    pub(crate) connect: Option<TcpEndpoint>,
+    /// IACA certificate(s) (PEM) that issuer signatures must chain to.
+    #[arg(long, value_name = "IACA.pem", required = true)]
+    pub(crate) trust: Vec<PathBuf>,
+    /// Elements to request: `all`, or a comma-separated list of element identifiers
+    /// (optionally `namespace/element`).
+    #[arg(long, value_name = "ELEMENTS", default_value = "all")]
+    pub(crate) request: String,
+    /// Reader authentication private key (PEM, PKCS#8 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "reader_cert")]
+    pub(crate) reader_key: Option<PathBuf>,
+    /// Reader authentication certificate chain (PEM, leaf first).
+    #[arg(long, value_name = "PEM", requires = "reader_key")]
+    pub(crate) reader_cert: Option<PathBuf>,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Verify validity as of this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
+    /// Write every message sent and received, SessionTranscriptBytes and the decrypted
+    /// DeviceRequest/DeviceResponse into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dump: Option<PathBuf>,
+}
+
+/// `mdl verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The DeviceResponse: hex, @FILE or `-` for stdin.
+    #[arg(long, value_name = "HEX|@FILE")]
+    pub(crate) response: String,
+    /// SessionTranscriptBytes (or the untagged SessionTranscript): hex, @FILE or `-`.
+    #[arg(long, value_name = "HEX|@FILE")]
+    pub(crate) transcript: String,
+    /// IACA certificate(s) (PEM) that issuer signatures must chain to.
+    #[arg(long, value_name = "IACA.pem", required = true)]
+    pub(crate) trust: Vec<PathBuf>,
+    /// The reader's ephemeral private key (needed to check a deviceMac).
+    #[arg(long, value_name = "@FILE")]
+    pub(crate) e_reader_key: Option<String>,
+    /// Verify validity as of this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `mdl inspect`.
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The message: hex (whitespace allowed), an `mdoc:` URI, @FILE (binary, hex text, PEM or
+    /// an `mdoc:` URI) or `-` for stdin.
+    #[arg(value_name = "HEX|@FILE|-|URI")]
+    pub(crate) input: String,
+    /// Print compact JSON on one line instead of pretty-printed.
+    #[arg(long)]
+    pub(crate) compact: bool,
+}
+
+/// A curve choice on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CurveArg {
+    /// NIST P-256.
+    #[value(name = "P-256")]
+    P256,
+    /// NIST P-384.
+    #[value(name = "P-384")]
+    P384,
+    /// NIST P-521.
+    #[value(name = "P-521")]
+    P521,
+    /// brainpoolP256r1.
+    #[value(name = "brainpoolP256r1")]
+    BrainpoolP256r1,
+    /// brainpoolP320r1 (needs the `openssl` feature).
+    #[value(name = "brainpoolP320r1")]
+    BrainpoolP320r1,
+    /// brainpoolP384r1.
+    #[value(name = "brainpoolP384r1")]
+    BrainpoolP384r1,
+    /// brainpoolP512r1 (needs the `openssl` feature).
+    #[value(name = "brainpoolP512r1")]
+    BrainpoolP512r1,
+    /// X25519 (ephemeral keys only).
+    #[value(name = "X25519")]
+    X25519,
+    /// X448 (ephemeral keys only).
+    #[value(name = "X448")]
+    X448,
+    /// Ed25519 (issuer and device signatures only).
+    #[value(name = "Ed25519")]
+    Ed25519,
+    /// Ed448 (issuer and device signatures only).
+    #[value(name = "Ed448")]
+    Ed448,
+}
+
+/// A `tcp:HOST:PORT` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TcpEndpoint {
+    /// Host name or address.
+    pub(crate) host: String,
+    /// Port.
+    pub(crate) port: u16,
+}
+
+fn parse_tcp_endpoint(s: &str) -> Result<TcpEndpoint, String> {
+    let rest = s
+        .strip_prefix("tcp:")
+        .ok_or_else(|| format!("expected tcp:HOST:PORT, got {s:?}"))?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("expected tcp:HOST:PORT, got {s:?}"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err("empty host in tcp:HOST:PORT".to_owned());
+    }
+    let port = port
+        .parse()
+        .map_err(|_| format!("port {port:?} is not a number from 0 to 65535"))?;
+    Ok(TcpEndpoint {
+        host: host.to_owned(),
+        port,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn tcp_endpoints() {
+        assert_eq!(
+            parse_tcp_endpoint("tcp:127.0.0.1:7000"),
+            Ok(TcpEndpoint {
+                host: "127.0.0.1".into(),
+                port: 7000
+            })
+        );
+        assert_eq!(
+            parse_tcp_endpoint("tcp:[::1]:1").map(|e| e.host),
+            Ok("::1".to_owned())
+        );
+        assert!(parse_tcp_endpoint("127.0.0.1:7000").is_err());
+        assert!(parse_tcp_endpoint("tcp:host:99999").is_err());
+        assert!(parse_tcp_endpoint("tcp::80").is_err());
+    }
+}
