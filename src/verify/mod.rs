@@ -17,8 +17,10 @@ pub use x5chain::{ChainReport, Profile};
 
 mod device;
 mod issuer;
+pub mod reader_auth;
 
 pub use device::device_authentication_bytes;
+pub use reader_auth::{reader_auth, reader_authentication_bytes, ReaderIdentity};
 
 use crate::crypto::EphemeralPrivateKey;
 use crate::msg::{DeviceResponse, Document, ResponseStatus, SessionTranscriptBytes};
