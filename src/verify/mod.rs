@@ -7,6 +7,7 @@
 
 pub mod report;
 pub mod trust;
+pub mod vical;
 pub mod x5chain;
 
 pub use report::{
