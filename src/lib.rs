@@ -19,3 +19,4 @@ pub mod driver;
 pub mod engagement;
 pub mod msg;
 pub mod session;
+pub mod verify;
