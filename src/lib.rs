@@ -17,5 +17,6 @@ pub mod crypto;
 #[cfg(feature = "tokio")]
 pub mod driver;
 pub mod engagement;
+pub mod issuer;
 pub mod msg;
 pub mod session;
