@@ -17,6 +17,7 @@ pub mod crypto;
 #[cfg(feature = "tokio")]
 pub mod driver;
 pub mod engagement;
+pub mod holder;
 pub mod issuer;
 pub mod msg;
 pub mod session;
