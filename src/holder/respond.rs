@@ -4,8 +4,6 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
-
 use crate::cbor::{NonEmpty, Tag24};
 use crate::crypto::{create_device_mac, sign1_detached, sign1_x5chain, CryptoError, EMacKey};
 use crate::issuer::{Credential, DeviceAuthMethod};
@@ -112,7 +110,7 @@ fn document(
                 None => {
                     errors
                         .entry(ns.clone())
-                        .or_insert_with(IndexMap::new)
+                        .or_default()
                         .insert(element.clone(), ErrorCode::DATA_NOT_RETURNED);
                 }
             }
