@@ -20,4 +20,5 @@ pub mod engagement;
 pub mod holder;
 pub mod issuer;
 pub mod msg;
+pub mod reader;
 pub mod session;
