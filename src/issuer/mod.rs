@@ -6,7 +6,7 @@
 //! [`Credential`] file format stores private keys in the clear. Time and randomness are
 //! arguments, as everywhere in the core.
 
-mod credential;
+pub mod credential;
 mod error;
 mod mdl;
 pub mod pki;

@@ -191,7 +191,7 @@ pub struct IssuerPki {
 
 impl IssuerPki {
     /// Fresh keys on `curve` for both, IACA valid 10 years and Document Signer 3 years from
-    /// `now` (Unix seconds), subject `C=country`, CN "Test IACA <country>" / "Test DS <country>".
+    /// `now` (Unix seconds), subject `C=country`, CN "Test IACA `country`" / "Test DS `country`".
     pub fn generate<R: CryptoRng + ?Sized>(
         curve: Curve,
         country: &str,
