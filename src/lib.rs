@@ -17,6 +17,9 @@ pub mod crypto;
 #[cfg(feature = "tokio")]
 pub mod driver;
 pub mod engagement;
+pub mod holder;
+pub mod issuer;
 pub mod msg;
+pub mod reader;
 pub mod session;
 pub mod verify;

@@ -1,0 +1,271 @@
+//! Building the DeviceResponse (2021 8.3.2.1.2.2, 9.1.3): selective disclosure of the
+//! issuer-signed items the holder approved, errors for what is withheld, and mdoc
+//! authentication by deviceSignature or deviceMac.
+
+use std::fmt;
+
+use crate::cbor::{NonEmpty, Tag24};
+use crate::crypto::{create_device_mac, sign1_detached, sign1_x5chain, CryptoError, EMacKey};
+use crate::issuer::{Credential, DeviceAuthMethod};
+use crate::msg::request::DocRequest;
+use crate::msg::{
+    response::{
+        DeviceAuth, DeviceNameSpaces, DeviceSigned, DocumentError, ErrorCode, Errors,
+        IssuerNameSpaces, IssuerSigned,
+    },
+    CoseMac0, CoseSign1, DeviceAuthentication, DeviceRequest, DeviceResponse, Document,
+    ResponseStatus, SessionTranscriptBytes, Version,
+};
+
+use super::consent::{ConsentHook, ReaderIdentity, ReviewRequest, Selection};
+
+/// Why a response could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RespondError {
+    /// The device key failed (wrong curve for the method, signer error, key agreement with an
+    /// EReaderKey on another curve...).
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// `selections` does not have one entry per DocRequest.
+    #[error("{selections} selections for {requests} DocRequests")]
+    SelectionCount {
+        /// Selections given.
+        selections: usize,
+        /// DocRequests in the request.
+        requests: usize,
+    },
+}
+
+/// Builds the DeviceResponse to `request` from `credentials`, releasing for the i-th DocRequest
+/// only the elements both requested and approved in `selections[i]`.
+///
+/// - A DocRequest whose docType the holder lacks, or whose selection is empty, is answered in
+///   `documentErrors` with code 0 ("data not returned"): a withheld document reveals nothing,
+///   not even its MSO.
+/// - Requested elements that are not released (withheld or not held) are listed in the
+///   document's `errors` with code 0.
+/// - Released IssuerSignedItemBytes are sent exactly as issued (their digests are in the MSO).
+/// - DeviceSigned carries empty DeviceNameSpaces and deviceSignature or deviceMac, per the
+///   credential's [`DeviceAuthMethod`], over DeviceAuthenticationBytes for `transcript`.
+///
+/// The status is 0 (OK).
+pub fn build_response(
+    credentials: &[Credential],
+    request: &DeviceRequest,
+    selections: &[Selection],
+    transcript: &SessionTranscriptBytes,
+) -> Result<DeviceResponse, RespondError> {
+    if selections.len() != request.doc_requests.len() {
+        return Err(RespondError::SelectionCount {
+            selections: selections.len(),
+            requests: request.doc_requests.len(),
+        });
+    }
+    let mut documents = Vec::new();
+    let mut document_errors = Vec::new();
+    for (doc_request, selection) in request.doc_requests.iter().zip(selections) {
+        let doc_type = &doc_request.items_request.value().doc_type;
+        let credential = credentials.iter().find(|c| &c.doc_type == doc_type);
+        match credential {
+            Some(credential) if !selection.is_empty() => {
+                documents.push(document(credential, doc_request, selection, transcript)?);
+            }
+            _ => document_errors.push(DocumentError::from([(
+                doc_type.clone(),
+                ErrorCode::DATA_NOT_RETURNED,
+            )])),
+        }
+    }
+    Ok(DeviceResponse {
+        version: Version::v1_0(),
+        documents: NonEmpty::new(documents),
+        document_errors: NonEmpty::new(document_errors),
+        status: ResponseStatus::OK,
+    })
+}
+
+fn document(
+    credential: &Credential,
+    doc_request: &DocRequest,
+    selection: &Selection,
+    transcript: &SessionTranscriptBytes,
+) -> Result<Document, RespondError> {
+    let held = credential.issuer_signed.name_spaces.as_ref();
+    let mut released = IssuerNameSpaces::new();
+    let mut errors = Errors::new();
+    for (ns, elements) in &doc_request.items_request.value().name_spaces {
+        let mut items = Vec::new();
+        for element in elements.keys() {
+            let item = held
+                .and_then(|h| h.get(ns))
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .find(|i| &i.value().element_identifier == element)
+                })
+                .filter(|_| selection.is_approved(ns, element));
+            match item {
+                Some(item) => items.push(item.clone()),
+                None => {
+                    errors
+                        .entry(ns.clone())
+                        .or_default()
+                        .insert(element.clone(), ErrorCode::DATA_NOT_RETURNED);
+                }
+            }
+        }
+        if let Some(items) = NonEmpty::new(items) {
+            released.insert(ns.clone(), items);
+        }
+    }
+    let device_name_spaces = Tag24::new(DeviceNameSpaces::new());
+    let payload = DeviceAuthentication {
+        session_transcript: transcript.value().clone(),
+        doc_type: credential.doc_type.clone(),
+        device_name_spaces: device_name_spaces.clone(),
+    }
+    .to_tagged_bytes();
+    let device_auth = device_auth(credential, transcript, &payload)?;
+    Ok(Document {
+        doc_type: credential.doc_type.clone(),
+        issuer_signed: IssuerSigned {
+            name_spaces: (!released.is_empty()).then_some(released),
+            issuer_auth: credential.issuer_signed.issuer_auth.clone(),
+        },
+        device_signed: DeviceSigned {
+            name_spaces: device_name_spaces,
+            device_auth,
+        },
+        errors: (!errors.is_empty()).then_some(errors),
+    })
+}
+
+fn device_auth(
+    credential: &Credential,
+    transcript: &SessionTranscriptBytes,
+    device_authentication_bytes: &[u8],
+) -> Result<DeviceAuth, RespondError> {
+    let not_encodable = |_| CryptoError::MalformedCose("COSE structure not encodable");
+    Ok(match credential.device_auth {
+        DeviceAuthMethod::Signature => {
+            let signer = credential.device_key.signer()?;
+            let sign1 = sign1_detached(&signer, device_authentication_bytes, &[])?;
+            DeviceAuth::Signature(CoseSign1::new(sign1).map_err(not_encodable)?)
+        }
+        DeviceAuthMethod::Mac => {
+            let key = credential.device_key.key_agreement()?;
+            // 2021 9.1.3.5: EMacKey from ECDH(SDeviceKey, EReaderKey) and the tag-24
+            // SessionTranscriptBytes as received.
+            let emac = EMacKey::for_holder(
+                &key,
+                transcript.value().e_reader_key.value(),
+                &transcript.tagged_bytes(),
+            )?;
+            let mac0 = create_device_mac(&emac, device_authentication_bytes);
+            DeviceAuth::Mac(CoseMac0::new(mac0).map_err(not_encodable)?)
+        }
+    })
+}
+
+/// What the holder knows about the reader of a DocRequest without verifying anything: no
+/// readerAuth → [`ReaderIdentity::Unauthenticated`]; readerAuth → its x5chain as
+/// [`ReaderIdentity::Untrusted`] (or [`ReaderIdentity::Invalid`] if x5chain is malformed).
+pub fn unverified_reader_identity(doc_request: &DocRequest) -> ReaderIdentity {
+    match &doc_request.reader_auth {
+        None => ReaderIdentity::Unauthenticated,
+        Some(sign1) => match sign1_x5chain(sign1.inner()) {
+            Ok(chain) if !chain.is_empty() => ReaderIdentity::Untrusted {
+                certificate_chain: chain,
+            },
+            Ok(_) => ReaderIdentity::Invalid {
+                reason: "readerAuth without x5chain".into(),
+            },
+            Err(e) => ReaderIdentity::Invalid {
+                reason: e.to_string(),
+            },
+        },
+    }
+}
+
+/// Decides the [`ReaderIdentity`] of each DocRequest (e.g. by verifying readerAuth against
+/// trusted reader roots).
+pub type ReaderIdentifier =
+    Box<dyn FnMut(&DocRequest, &SessionTranscriptBytes) -> ReaderIdentity + Send>;
+
+/// The holder application: credentials, a consent hook and a way to identify readers. Answers
+/// requests with [`Presenter::respond`]; with the `tokio` feature it is a
+/// [`Responder`](crate::driver::Responder) for [`serve_holder`](crate::driver::serve_holder).
+pub struct Presenter<C> {
+    credentials: Vec<Credential>,
+    consent: C,
+    identify: ReaderIdentifier,
+}
+
+impl<C: ConsentHook> Presenter<C> {
+    /// A presenter that identifies readers with [`unverified_reader_identity`].
+    pub fn new(credentials: Vec<Credential>, consent: C) -> Self {
+        Self {
+            credentials,
+            consent,
+            identify: Box::new(|doc, _| unverified_reader_identity(doc)),
+        }
+    }
+
+    /// Replaces how readers are identified (e.g. with reader-authentication verification).
+    #[must_use]
+    pub fn with_reader_identifier(mut self, identify: ReaderIdentifier) -> Self {
+        self.identify = identify;
+        self
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &[Credential] {
+        &self.credentials
+    }
+
+    /// Reviews every DocRequest with the consent hook and builds the response.
+    pub fn respond(
+        &mut self,
+        request: &DeviceRequest,
+        transcript: &SessionTranscriptBytes,
+    ) -> Result<DeviceResponse, RespondError> {
+        let mut selections = Vec::with_capacity(request.doc_requests.len());
+        for (index, doc_request) in request.doc_requests.iter().enumerate() {
+            let doc_type = &doc_request.items_request.value().doc_type;
+            let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
+            let reader = (self.identify)(doc_request, transcript);
+            let review = ReviewRequest::new(index, doc_request, reader, has);
+            selections.push(self.consent.review(&review));
+        }
+        build_response(&self.credentials, request, &selections, transcript)
+    }
+}
+
+impl<C> fmt::Debug for Presenter<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Presenter")
+            .field("credentials", &self.credentials.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<C: ConsentHook> crate::driver::Responder for Presenter<C> {
+    fn reply(
+        &mut self,
+        request: &crate::session::RequestReceived,
+        session: &crate::session::HolderSession,
+    ) -> crate::driver::Reply {
+        use crate::driver::Reply;
+        let Some(transcript) = session.transcript() else {
+            // A request only arrives in an established session, which has a transcript.
+            return Reply::Terminate;
+        };
+        match self.respond(&request.request, transcript) {
+            Ok(response) => Reply::Respond(response),
+            // 2021 8.3.2.1.2.3: status 10 "general error" when the mdoc cannot answer.
+            Err(_) => Reply::Respond(DeviceResponse::error(ResponseStatus::GENERAL_ERROR)),
+        }
+    }
+}
