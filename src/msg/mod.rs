@@ -22,7 +22,9 @@ pub mod version;
 pub use auth::{DeviceAuthentication, ReaderAuthentication};
 pub use cose::{CoseMac0, CoseSign1};
 pub use date::{FullDate, TDate};
-pub use engagement::{DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod};
+pub use engagement::{
+    DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod, ReaderEngagement,
+};
 pub use mso::MobileSecurityObject;
 pub use request::{DeviceRequest, DocRequest, ItemsRequest};
 pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
