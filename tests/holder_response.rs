@@ -2,8 +2,6 @@
 //! deviceMac) and the reader's request builder (readerAuth, readerAuthAll).
 #![allow(clippy::unwrap_used)]
 
-use std::convert::Infallible;
-
 use indexmap::IndexMap;
 use mdl_proximity::cbor::{self, Tag24};
 use mdl_proximity::crypto::{
@@ -25,40 +23,8 @@ use mdl_proximity::msg::{
     SessionTranscript, SessionTranscriptBytes,
 };
 use mdl_proximity::reader::{reader_authentication_all_bytes, ReaderKey, RequestBuilder};
-use rand_core::{TryCryptoRng, TryRng};
-use sha2::{Digest, Sha256};
 
-/// SHA-256 in counter mode over a seed (deterministic, tests only).
-struct TestRng([u8; 32], u64);
-impl TestRng {
-    fn new(seed: u64) -> Self {
-        Self(Sha256::digest(seed.to_be_bytes()).into(), 0)
-    }
-}
-impl TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for chunk in dst.chunks_mut(32) {
-            let mut h = Sha256::new();
-            h.update(self.0);
-            h.update(self.1.to_be_bytes());
-            self.1 += 1;
-            chunk.copy_from_slice(&h.finalize()[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for TestRng {}
+use mdl_proximity::crypto::SeededRng as TestRng;
 
 const NOW: i64 = 1_767_225_600;
 

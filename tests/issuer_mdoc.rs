@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 
 use mdl_proximity::cbor::{self, Tag24};
 use mdl_proximity::crypto::{sign1_x5chain, verify_sign1, Curve};
@@ -15,40 +14,9 @@ use mdl_proximity::issuer::{
 use mdl_proximity::msg::{
     mso::DigestAlgorithm, response::IssuerSigned, FullDate, MobileSecurityObject,
 };
-use rand_core::{TryCryptoRng, TryRng};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-/// SHA-256 in counter mode over a seed (deterministic, tests only).
-struct TestRng([u8; 32], u64);
-impl TestRng {
-    fn new(seed: u64) -> Self {
-        Self(Sha256::digest(seed.to_be_bytes()).into(), 0)
-    }
-}
-impl TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for chunk in dst.chunks_mut(32) {
-            let mut h = Sha256::new();
-            h.update(self.0);
-            h.update(self.1.to_be_bytes());
-            self.1 += 1;
-            chunk.copy_from_slice(&h.finalize()[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for TestRng {}
+use mdl_proximity::crypto::SeededRng as TestRng;
 
 const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 

@@ -16,6 +16,7 @@ mod mac;
 #[cfg(feature = "openssl")]
 mod ossl;
 mod role;
+mod seeded_rng;
 mod session;
 mod sign;
 mod x509_key;
@@ -34,6 +35,7 @@ pub use mac::{
     SoftwareDeviceKey,
 };
 pub use role::Role;
+pub use seeded_rng::SeededRng;
 pub use session::{session_salt, SessionCipher, SessionKeys};
 pub use sign::{signature_algorithm, verify_signature, Signer, SoftwareSigner};
 pub use x509_key::{
