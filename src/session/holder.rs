@@ -1,6 +1,5 @@
 //! The holder's (mdoc's) side of data retrieval (2021 9.1.1 / 2nd ed. 12.2).
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::cbor::{self, DecodeError, Limits, Tag24};
@@ -10,6 +9,7 @@ use crate::msg::{
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
 };
 
+use super::io::Outbox;
 use super::{CloseReason, Output, SessionError, Timeouts};
 
 /// Configuration of a holder session.
@@ -57,7 +57,7 @@ pub struct HolderSession {
     engagement: DeviceEngagementBytes,
     handover: Handover,
     state: State,
-    out: VecDeque<Output<HolderEvent>>,
+    out: Outbox<HolderEvent>,
 }
 
 #[derive(Debug)]
@@ -107,7 +107,7 @@ impl HolderSession {
                 e_device_key,
                 deadline,
             },
-            out: VecDeque::new(),
+            out: Outbox::new(),
         })
     }
 
@@ -175,7 +175,7 @@ impl HolderSession {
             return;
         }
         if matches!(self.state, State::Established(_)) {
-            self.transmit_status(SessionStatus::SESSION_TERMINATION);
+            self.out.status(SessionStatus::SESSION_TERMINATION);
         }
         self.close(CloseReason::Terminated);
     }
@@ -252,7 +252,7 @@ impl HolderSession {
 
     /// The next thing to do; see [`Output`].
     pub fn poll_output(&mut self) -> Output<HolderEvent> {
-        if let Some(o) = self.out.pop_front() {
+        if let Some(o) = self.out.pop() {
             return o;
         }
         match &self.state {
@@ -288,7 +288,7 @@ impl HolderSession {
             transcript,
             deadline: now + self.config.timeouts.inactivity,
         }));
-        self.out.push_back(Output::Event(HolderEvent::Established));
+        self.out.event(HolderEvent::Established);
         Ok(plaintext)
     }
 
@@ -311,12 +311,10 @@ impl HolderSession {
         match cbor::from_slice_with::<DeviceRequest>(&plaintext, &self.config.limits) {
             Ok(request) => self
                 .out
-                .push_back(Output::Event(HolderEvent::Request(Box::new(
-                    RequestReceived {
-                        request,
-                        bytes: plaintext,
-                    },
-                )))),
+                .event(HolderEvent::Request(Box::new(RequestReceived {
+                    request,
+                    bytes: plaintext,
+                }))),
             Err(e) => {
                 // 2021 8.3.2.1.2.3: bytes that are not CBOR → 11; CBOR of the wrong shape → 12.
                 let status = if e.path().is_some() {
@@ -328,8 +326,7 @@ impl HolderSession {
                 // The session is established here, so sending can only fail on counter
                 // exhaustion, which closes the session inside send_response.
                 let _ = self.send_response_without_deadline(&cbor::to_vec(&response), None);
-                self.out
-                    .push_back(Output::Event(HolderEvent::RequestRejected(e)));
+                self.out.event(HolderEvent::RequestRejected(e));
             }
         }
     }
@@ -375,28 +372,18 @@ impl HolderSession {
             )?,
             None => SessionData::with_data(data),
         };
-        self.out.push_back(Output::Transmit(cbor::to_vec(&msg)));
+        self.out.transmit(cbor::to_vec(&msg));
         Ok(())
-    }
-
-    fn transmit_status(&mut self, status: SessionStatus) {
-        self.out
-            .push_back(Output::Transmit(cbor::to_vec(&SessionData::with_status(
-                status,
-            ))));
     }
 
     /// Sends the status the error calls for, then closes.
     fn fail(&mut self, error: SessionError) {
-        if let Some(status) = error.status_to_send() {
-            self.transmit_status(status);
-        }
+        self.out.status_for(&error);
         self.close(CloseReason::Failed(error));
     }
 
     fn close(&mut self, reason: CloseReason) {
         self.state = State::Closed;
-        self.out
-            .push_back(Output::Event(HolderEvent::Closed(reason)));
+        self.out.event(HolderEvent::Closed(reason));
     }
 }

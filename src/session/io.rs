@@ -72,3 +72,43 @@ impl Default for Timeouts {
         }
     }
 }
+
+/// The queue of outputs both session roles fill: one place that encodes statuses.
+#[derive(Debug)]
+pub(crate) struct Outbox<E> {
+    queue: std::collections::VecDeque<Output<E>>,
+}
+
+impl<E> Outbox<E> {
+    pub(crate) fn new() -> Self {
+        Self {
+            queue: std::collections::VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn transmit(&mut self, bytes: Vec<u8>) {
+        self.queue.push_back(Output::Transmit(bytes));
+    }
+
+    pub(crate) fn event(&mut self, event: E) {
+        self.queue.push_back(Output::Event(event));
+    }
+
+    /// Queues `SessionData` carrying only `status`.
+    pub(crate) fn status(&mut self, status: SessionStatus) {
+        self.transmit(crate::cbor::to_vec(&crate::msg::SessionData::with_status(
+            status,
+        )));
+    }
+
+    /// Queues the status an error calls for, if any (see [`SessionError::status_to_send`]).
+    pub(crate) fn status_for(&mut self, error: &SessionError) {
+        if let Some(status) = error.status_to_send() {
+            self.status(status);
+        }
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<Output<E>> {
+        self.queue.pop_front()
+    }
+}

@@ -1,6 +1,5 @@
 //! The reader's side of data retrieval (2021 9.1.1 / 2nd ed. 12.2).
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::cbor::{self, DecodeError, Limits, Tag24};
@@ -10,6 +9,7 @@ use crate::msg::{
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
 };
 
+use super::io::Outbox;
 use super::{CloseReason, Output, SessionError, Timeouts};
 
 /// Cipher suite 1 (2021 9.1.5.2), the only one defined.
@@ -64,7 +64,7 @@ pub struct ReaderSession {
     e_reader_key: EphemeralPrivateKey,
     transcript: SessionTranscriptBytes,
     state: State,
-    out: VecDeque<Output<ReaderEvent>>,
+    out: Outbox<ReaderEvent>,
 }
 
 #[derive(Debug)]
@@ -115,7 +115,7 @@ impl ReaderSession {
                 established: false,
                 deadline,
             },
-            out: VecDeque::new(),
+            out: Outbox::new(),
         })
     }
 
@@ -192,7 +192,7 @@ impl ReaderSession {
             })
         };
         *deadline = now + self.config.timeouts.inactivity;
-        self.out.push_back(Output::Transmit(message));
+        self.out.transmit(message);
         Ok(())
     }
 
@@ -202,7 +202,7 @@ impl ReaderSession {
             return;
         }
         if how == Termination::Status {
-            self.transmit_status(SessionStatus::SESSION_TERMINATION);
+            self.out.status(SessionStatus::SESSION_TERMINATION);
         }
         self.close(CloseReason::Terminated);
     }
@@ -229,12 +229,10 @@ impl ReaderSession {
             };
             let response = cbor::from_slice_with::<DeviceResponse>(&plaintext, &self.config.limits);
             self.out
-                .push_back(Output::Event(ReaderEvent::Response(Box::new(
-                    ResponseReceived {
-                        response,
-                        bytes: plaintext,
-                    },
-                ))));
+                .event(ReaderEvent::Response(Box::new(ResponseReceived {
+                    response,
+                    bytes: plaintext,
+                })));
         }
         if let Some(status) = msg.status() {
             self.close(CloseReason::PeerStatus(status));
@@ -268,7 +266,7 @@ impl ReaderSession {
 
     /// The next thing to do; see [`Output`].
     pub fn poll_output(&mut self) -> Output<ReaderEvent> {
-        if let Some(o) = self.out.pop_front() {
+        if let Some(o) = self.out.pop() {
             return o;
         }
         match &self.state {
@@ -277,23 +275,13 @@ impl ReaderSession {
         }
     }
 
-    fn transmit_status(&mut self, status: SessionStatus) {
-        self.out
-            .push_back(Output::Transmit(cbor::to_vec(&SessionData::with_status(
-                status,
-            ))));
-    }
-
     fn fail(&mut self, error: SessionError) {
-        if let Some(status) = error.status_to_send() {
-            self.transmit_status(status);
-        }
+        self.out.status_for(&error);
         self.close(CloseReason::Failed(error));
     }
 
     fn close(&mut self, reason: CloseReason) {
         self.state = State::Closed;
-        self.out
-            .push_back(Output::Event(ReaderEvent::Closed(reason)));
+        self.out.event(ReaderEvent::Closed(reason));
     }
 }
