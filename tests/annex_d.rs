@@ -28,13 +28,8 @@ use x509_cert::der::Decode;
 
 const VECTORS: &str = include_str!("data/annex-d.json");
 
-fn v(name: &str) -> Vec<u8> {
-    let json: serde_json::Value = serde_json::from_str(VECTORS).expect("vector file is JSON");
-    let hex = json[name]["hex"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no vector {name}"));
-    hex::decode(hex).expect("hex")
-}
+mod common;
+use common::annex_d as v;
 
 /// Decodes a vector as `T`, re-encodes it, and checks the bytes are unchanged.
 fn round_trip<T: cbor::CborCodec>(name: &str) -> T {

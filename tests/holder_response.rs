@@ -28,10 +28,8 @@ use mdl_proximity::crypto::SeededRng as TestRng;
 
 const NOW: i64 = 1_767_225_600;
 
-fn annex_d(name: &str) -> Vec<u8> {
-    let json: serde_json::Value = serde_json::from_str(include_str!("data/annex-d.json")).unwrap();
-    hex::decode(json[name]["hex"].as_str().unwrap()).unwrap()
-}
+mod common;
+use common::annex_d;
 
 /// Annex D's session transcript (EReaderKey on P-256), and EReaderKey.Priv.
 fn transcript() -> (SessionTranscriptBytes, EphemeralPrivateKey) {

@@ -12,10 +12,8 @@ const JAN_2021: i64 = 1_609_459_200;
 const JAN_2022: i64 = 1_640_995_200;
 const NS: &str = "org.iso.18013.5.1";
 
-fn annex_d(name: &str) -> Vec<u8> {
-    let json: serde_json::Value = serde_json::from_str(include_str!("data/annex-d.json")).unwrap();
-    hex::decode(json[name]["hex"].as_str().unwrap()).unwrap()
-}
+mod common;
+use common::annex_d;
 
 fn transcript() -> SessionTranscriptBytes {
     Tag24::from_tagged_slice(&annex_d("session_transcript_bytes")).unwrap()

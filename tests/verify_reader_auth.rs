@@ -7,10 +7,8 @@ use mdl_proximity::verify::{self, CertPosition, Failure, ReaderIdentity, TrustAn
 
 const JAN_2021: i64 = 1_609_459_200;
 
-fn annex_d(name: &str) -> Vec<u8> {
-    let json: serde_json::Value = serde_json::from_str(include_str!("data/annex-d.json")).unwrap();
-    hex::decode(json[name]["hex"].as_str().unwrap()).unwrap()
-}
+mod common;
+use common::annex_d;
 
 fn transcript() -> SessionTranscriptBytes {
     Tag24::from_tagged_slice(&annex_d("session_transcript_bytes")).unwrap()

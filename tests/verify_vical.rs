@@ -11,10 +11,8 @@ use mdl_proximity::verify::{self, CertPosition, Failure, TrustAnchors};
 const JAN_2021: i64 = 1_609_459_200;
 const JAN_2028: i64 = 1_830_297_600;
 
-fn annex_d(name: &str) -> Vec<u8> {
-    let json: serde_json::Value = serde_json::from_str(include_str!("data/annex-d.json")).unwrap();
-    hex::decode(json[name]["hex"].as_str().unwrap()).unwrap()
-}
+mod common;
+use common::annex_d;
 
 fn signer() -> SoftwareSigner {
     let d = hex::decode(include_str!("data/vical/signer_key_d.hex").trim()).unwrap();
