@@ -326,6 +326,11 @@ fn device_request_and_reader_authentication() {
     }
     .to_tagged_bytes();
     assert_eq!(rab, v("reader_authentication_bytes"));
+    assert_eq!(
+        ReaderAuthentication::bytes(&transcript(), &doc.items_request),
+        rab,
+        "spliced form"
+    );
     let sign1 = reader_auth.inner();
     let sig_structure = sig_structure_data(
         SignatureContext::CoseSign1,
@@ -474,6 +479,9 @@ fn device_mac() {
     }
     .to_tagged_bytes();
     assert_eq!(dab, v("device_authentication_bytes"));
+    let spliced =
+        DeviceAuthentication::bytes(&transcript(), &doc.doc_type, &doc.device_signed.name_spaces);
+    assert_eq!(spliced, dab, "spliced form");
     let mac_structure = coset::mac_structure_data(
         coset::MacContext::CoseMac0,
         mac.inner().protected.clone(),

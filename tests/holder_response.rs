@@ -240,7 +240,7 @@ fn presenter_reviews_with_the_hook_and_identifies_readers() {
                 signer: &signer,
                 certificate_chain: &chain,
             },
-            st.value(),
+            &st,
         )
         .unwrap();
     let mut seen = Vec::new();
@@ -292,7 +292,7 @@ fn reader_auth_verifies_over_reader_authentication_bytes() {
                     signer: &signer,
                     certificate_chain: &chain,
                 },
-                st.value(),
+                &st,
             )
             .unwrap();
         assert_eq!(req.version.as_str(), "1.0");
@@ -325,14 +325,14 @@ fn reader_auth_all_signs_every_items_request_in_version_1_1() {
                 signer: &signer,
                 certificate_chain: &chain,
             },
-            st.value(),
+            &st,
         )
         .unwrap();
     let req: DeviceRequest = cbor::from_slice(&cbor::to_vec(&req)).unwrap();
     assert_eq!(req.version.as_str(), "1.1");
     assert!(req.doc_requests.first().reader_auth.is_none());
     let all = req.reader_auth_all.as_ref().unwrap().first();
-    let payload = reader_authentication_all_bytes(&req, st.value());
+    let payload = reader_authentication_all_bytes(&req, &st);
     // #6.24(bstr .cbor ["ReaderAuthenticationAll", ST, [ItemsRequestBytes], null])
     let inner: Tag24<ciborium::Value> = Tag24::from_tagged_slice(&payload).unwrap();
     let ciborium::Value::Array(parts) = inner.value() else {

@@ -120,12 +120,8 @@ fn document(
         }
     }
     let device_name_spaces = Tag24::new(DeviceNameSpaces::new());
-    let payload = DeviceAuthentication {
-        session_transcript: transcript.value().clone(),
-        doc_type: credential.doc_type.clone(),
-        device_name_spaces: device_name_spaces.clone(),
-    }
-    .to_tagged_bytes();
+    let payload =
+        DeviceAuthentication::bytes(transcript, &credential.doc_type, &device_name_spaces);
     let device_auth = device_auth(credential, transcript, &payload)?;
     Ok(Document {
         doc_type: credential.doc_type.clone(),

@@ -13,7 +13,7 @@ use crate::cbor::{CborCodec, DecodeError, ResultExt, Tag24, Value};
 use super::engagement::fixed_array;
 use super::request::ItemsRequest;
 use super::response::DeviceNameSpaces;
-use super::SessionTranscript;
+use super::{SessionTranscript, SessionTranscriptBytes};
 
 /// The context string of DeviceAuthentication.
 pub const DEVICE_AUTHENTICATION: &str = "DeviceAuthentication";
@@ -44,9 +44,38 @@ pub struct DeviceAuthentication {
 
 impl DeviceAuthentication {
     /// `DeviceAuthenticationBytes`: the detached payload of deviceSignature / deviceMac.
+    ///
+    /// Re-encodes the decoded transcript; for verification and signing prefer
+    /// [`DeviceAuthentication::bytes`], which splices the transcript's bytes as held.
     pub fn to_tagged_bytes(&self) -> Vec<u8> {
         Tag24::new(self.clone()).tagged_bytes()
     }
+
+    /// `DeviceAuthenticationBytes` assembled from the bytes as held (2021 9.1.3.4): the
+    /// transcript's embedded bytes and DeviceNameSpacesBytes are spliced in unchanged, so no
+    /// re-encoding can change what is signed, MACed or verified.
+    pub fn bytes(
+        transcript: &SessionTranscriptBytes,
+        doc_type: &str,
+        device_name_spaces: &Tag24<DeviceNameSpaces>,
+    ) -> Vec<u8> {
+        let mut inner = vec![0x84]; // array of 4
+        inner.extend(crate::cbor::value_to_vec(&Value::Text(
+            DEVICE_AUTHENTICATION.into(),
+        )));
+        inner.extend_from_slice(transcript.inner_bytes());
+        inner.extend(crate::cbor::value_to_vec(&Value::Text(doc_type.into())));
+        inner.extend(device_name_spaces.tagged_bytes());
+        tag24_bytes(inner)
+    }
+}
+
+/// `#6.24(bstr)` around already encoded bytes.
+pub(crate) fn tag24_bytes(inner: Vec<u8>) -> Vec<u8> {
+    crate::cbor::value_to_vec(&Value::Tag(
+        crate::cbor::TAG_ENCODED_CBOR,
+        Box::new(Value::Bytes(inner)),
+    ))
 }
 
 impl CborCodec for DeviceAuthentication {
@@ -81,8 +110,26 @@ pub struct ReaderAuthentication {
 
 impl ReaderAuthentication {
     /// `ReaderAuthenticationBytes`: the detached payload of readerAuth.
+    ///
+    /// Re-encodes the decoded transcript; for verification and signing prefer
+    /// [`ReaderAuthentication::bytes`].
     pub fn to_tagged_bytes(&self) -> Vec<u8> {
         Tag24::new(self.clone()).tagged_bytes()
+    }
+
+    /// `ReaderAuthenticationBytes` assembled from the bytes as held (2021 9.1.4.4): the
+    /// transcript's embedded bytes and ItemsRequestBytes are spliced in unchanged.
+    pub fn bytes(
+        transcript: &SessionTranscriptBytes,
+        items_request: &Tag24<ItemsRequest>,
+    ) -> Vec<u8> {
+        let mut inner = vec![0x83]; // array of 3
+        inner.extend(crate::cbor::value_to_vec(&Value::Text(
+            READER_AUTHENTICATION.into(),
+        )));
+        inner.extend_from_slice(transcript.inner_bytes());
+        inner.extend(items_request.tagged_bytes());
+        tag24_bytes(inner)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::crypto::{sign1_detached, CryptoError, Signer};
 use crate::msg::{
     auth::ReaderAuthentication,
     request::{DataElements, DeviceRequestInfo, DocRequest, ItemsRequest},
-    CoseSign1, DeviceRequest, SessionTranscript, Version,
+    CoseSign1, DeviceRequest, SessionTranscriptBytes, Version,
 };
 
 /// The mDL document type.
@@ -109,7 +109,7 @@ impl RequestBuilder {
     pub fn build_signed<S: Signer + ?Sized>(
         self,
         reader: ReaderKey<'_, S>,
-        transcript: &SessionTranscript,
+        transcript: &SessionTranscriptBytes,
     ) -> Result<DeviceRequest, CryptoError> {
         self.check()?;
         let mut request = self.build().ok_or(CryptoError::MalformedCose(
@@ -117,11 +117,7 @@ impl RequestBuilder {
         ))?;
         let mut signed = Vec::with_capacity(request.doc_requests.len());
         for doc in request.doc_requests.iter() {
-            let payload = ReaderAuthentication {
-                session_transcript: transcript.clone(),
-                items_request: doc.items_request.clone(),
-            }
-            .to_tagged_bytes();
+            let payload = ReaderAuthentication::bytes(transcript, &doc.items_request);
             let sign1 = sign1_detached(reader.signer, &payload, reader.certificate_chain)?;
             signed.push(DocRequest {
                 items_request: doc.items_request.clone(),
@@ -139,7 +135,7 @@ impl RequestBuilder {
     pub fn build_signed_all<S: Signer + ?Sized>(
         self,
         reader: ReaderKey<'_, S>,
-        transcript: &SessionTranscript,
+        transcript: &SessionTranscriptBytes,
     ) -> Result<DeviceRequest, CryptoError> {
         self.check()?;
         let mut request = self.build().ok_or(CryptoError::MalformedCose(
@@ -165,28 +161,26 @@ fn wrap(sign1: coset::CoseSign1) -> Result<CoseSign1, CryptoError> {
 /// there is no deviceRequestInfo; we follow the CDDL.
 pub fn reader_authentication_all_bytes(
     request: &DeviceRequest,
-    transcript: &SessionTranscript,
+    transcript: &SessionTranscriptBytes,
 ) -> Vec<u8> {
-    let all = Value::Array(vec![
-        Value::Text(READER_AUTHENTICATION_ALL.to_owned()),
-        transcript.to_cbor(),
-        Value::Array(
-            request
-                .doc_requests
-                .iter()
-                .map(|d| d.items_request.to_cbor())
-                .collect(),
-        ),
+    let mut inner = vec![0x84]; // array of 4
+    inner.extend(cbor::value_to_vec(&Value::Text(
+        READER_AUTHENTICATION_ALL.to_owned(),
+    )));
+    // The transcript as held, never re-encoded; the Tag24 items encode their stored bytes.
+    inner.extend_from_slice(transcript.inner_bytes());
+    inner.extend(cbor::value_to_vec(&Value::Array(
         request
+            .doc_requests
+            .iter()
+            .map(|d| d.items_request.to_cbor())
+            .collect(),
+    )));
+    inner.extend(cbor::value_to_vec(
+        &request
             .device_request_info
             .as_ref()
             .map_or(Value::Null, |i| i.to_cbor()),
-    ]);
-    let inner = cbor::value_to_vec(&all);
-    // Tag24::from_bytes cannot fail on bytes we just encoded from a Value; build the tagged
-    // form by hand to avoid decoding.
-    let mut out = Vec::with_capacity(inner.len() + 11);
-    out.extend_from_slice(&[0xd8, 0x18]);
-    out.extend_from_slice(&cbor::value_to_vec(&Value::Bytes(inner)));
-    out
+    ));
+    crate::msg::auth::tag24_bytes(inner)
 }

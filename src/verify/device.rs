@@ -2,11 +2,9 @@
 //! DeviceAuthenticationBytes with the MSO's device key, and keyAuthorizations for the
 //! device-signed elements.
 
-use crate::cbor::{self, Value, TAG_ENCODED_CBOR};
 use crate::crypto::{
     verify_device_mac, verify_sign1_detached, CryptoError, EMacKey, EphemeralPrivateKey,
 };
-use crate::msg::auth::DEVICE_AUTHENTICATION;
 use crate::msg::mso::KeyAuthorizations;
 use crate::msg::response::DeviceAuth;
 use crate::msg::{Document, MobileSecurityObject, SessionTranscriptBytes};
@@ -17,14 +15,11 @@ use super::report::{Check, DocumentReport, Elements, Failure};
 /// DeviceNameSpacesBytes])`, assembled from the transcript's and the document's bytes as held
 /// (2021 9.1.3.4), so no re-encoding can change what is verified.
 pub fn device_authentication_bytes(transcript: &SessionTranscriptBytes, doc: &Document) -> Vec<u8> {
-    let mut inner = vec![0x84]; // array of 4
-    inner.extend(cbor::value_to_vec(&Value::Text(
-        DEVICE_AUTHENTICATION.into(),
-    )));
-    inner.extend_from_slice(transcript.inner_bytes());
-    inner.extend(cbor::value_to_vec(&Value::Text(doc.doc_type.clone())));
-    inner.extend(doc.device_signed.name_spaces.tagged_bytes());
-    cbor::value_to_vec(&Value::Tag(TAG_ENCODED_CBOR, Box::new(Value::Bytes(inner))))
+    crate::msg::DeviceAuthentication::bytes(
+        transcript,
+        &doc.doc_type,
+        &doc.device_signed.name_spaces,
+    )
 }
 
 fn key_failure(e: CryptoError, otherwise: Failure) -> Failure {

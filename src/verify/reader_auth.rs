@@ -2,9 +2,7 @@
 //! readerAuth is a detached COSE_Sign1 over ReaderAuthenticationBytes, signed by the reader
 //! certificate (x5chain leaf) which chains to a trusted reader root.
 
-use crate::cbor::{self, Value, TAG_ENCODED_CBOR};
 use crate::crypto::{sign1_x5chain, verify_sign1_detached};
-use crate::msg::auth::READER_AUTHENTICATION;
 use crate::msg::{DocRequest, SessionTranscriptBytes};
 
 use super::report::Failure;
@@ -50,13 +48,7 @@ pub fn reader_authentication_bytes(
     transcript: &SessionTranscriptBytes,
     request: &DocRequest,
 ) -> Vec<u8> {
-    let mut inner = vec![0x83]; // array of 3
-    inner.extend(cbor::value_to_vec(&Value::Text(
-        READER_AUTHENTICATION.into(),
-    )));
-    inner.extend_from_slice(transcript.inner_bytes());
-    inner.extend(request.items_request.tagged_bytes());
-    cbor::value_to_vec(&Value::Tag(TAG_ENCODED_CBOR, Box::new(Value::Bytes(inner))))
+    crate::msg::ReaderAuthentication::bytes(transcript, &request.items_request)
 }
 
 /// Verifies a DocRequest's readerAuth against `reader_roots` at `at` (Unix seconds).
