@@ -52,14 +52,22 @@ pub enum Reply {
 /// The holder application's part: turns a request into a reply (consent, selective disclosure
 /// and device authentication happen here).
 pub trait Responder {
-    /// Answers one request of `session`.
-    fn reply(&mut self, request: &RequestReceived, session: &HolderSession) -> Reply;
+    /// Answers one request of `session`; `at` is the current Unix time in seconds (for
+    /// validating reader certificates), read by the driver.
+    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, at: i64) -> Reply;
 }
 
 impl<F: FnMut(&RequestReceived, &HolderSession) -> Reply> Responder for F {
-    fn reply(&mut self, request: &RequestReceived, session: &HolderSession) -> Reply {
+    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, _at: i64) -> Reply {
         self(request, session)
     }
+}
+
+/// The wall-clock time in Unix seconds: the driver, not the engine, reads the clock.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn now() -> Instant {
@@ -194,7 +202,7 @@ pub async fn serve_holder<T: Transport, R: Responder + ?Sized>(
     while let Some(event) = next_event(session, transport, &mut tap).await {
         match event {
             HolderEvent::Request(request) => {
-                let result = match responder.reply(&request, session) {
+                let result = match responder.reply(&request, session, unix_now()) {
                     Reply::Respond(r) => session.respond(now(), &r),
                     Reply::RespondAndTerminate(r) => session.respond_and_terminate(now(), &r),
                     Reply::Terminate => {

@@ -23,6 +23,7 @@ use mdl_proximity::msg::{
     SessionTranscript, SessionTranscriptBytes,
 };
 use mdl_proximity::reader::{reader_authentication_all_bytes, ReaderKey, RequestBuilder};
+use mdl_proximity::verify::{Failure, TrustAnchors};
 
 use mdl_proximity::crypto::SeededRng as TestRng;
 
@@ -250,18 +251,43 @@ fn presenter_reviews_with_the_hook_and_identifies_readers() {
         s.approve(MDL_NAMESPACE, "family_name");
         s
     };
-    let mut presenter = Presenter::new(vec![cred], hook);
-    let resp = presenter.respond(&req, &st).unwrap();
+    // No trusted reader roots: the signature verifies but nobody vouches for the reader.
+    let mut presenter = Presenter::new(vec![cred], hook, TrustAnchors::new());
+    let resp = presenter.respond(&req, &st, NOW).unwrap();
     drop(presenter);
-    assert_eq!(
-        seen,
-        vec![(
+    assert_eq!(seen.len(), 1);
+    assert!(
+        matches!(
+            &seen[0].0,
             ReaderIdentity::Untrusted {
-                certificate_chain: chain.clone()
-            },
-            true,
-            MDL_DOC_TYPE.to_owned()
-        )]
+                reason: Failure::UntrustedIssuer { .. }
+            }
+        ),
+        "{:?}",
+        seen[0].0
+    );
+    assert!(seen[0].1);
+    assert_eq!(seen[0].2, MDL_DOC_TYPE);
+
+    // With the reader root trusted, the same request is from an authenticated reader.
+    let mut rng = TestRng::new(5);
+    let (cred, _) = credential(&mut rng, DeviceAuthMethod::Signature);
+    let roots = TrustAnchors::from_der(reader.root.der()).unwrap();
+    let mut identities = Vec::new();
+    let mut presenter = Presenter::new(
+        vec![cred],
+        |r: &ReviewRequest| {
+            identities.push(r.reader.clone());
+            Selection::none()
+        },
+        roots,
+    );
+    presenter.respond(&req, &st, NOW).unwrap();
+    drop(presenter);
+    assert!(
+        matches!(&identities[0], ReaderIdentity::Authenticated { chain: c, .. } if *c == chain),
+        "{:?}",
+        identities[0]
     );
     let doc = resp.documents.as_ref().unwrap().first();
     assert_eq!(

@@ -4,34 +4,7 @@
 use indexmap::{IndexMap, IndexSet};
 
 use crate::msg::request::{DataElements, DocRequest, ItemsRequest};
-
-/// Who is asking, as far as the holder can tell.
-///
-/// A stand-in until the reader-authentication verifier (`verify::reader_auth`) supplies its
-/// own type with the same variants; the holder module only passes it through to the hook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ReaderIdentity {
-    /// readerAuth verified up to a trusted reader root.
-    Authenticated {
-        /// The reader certificate's subject, for display.
-        subject: String,
-        /// x5chain of readerAuth, leaf first (DER).
-        certificate_chain: Vec<Vec<u8>>,
-    },
-    /// readerAuth present but not (or not yet) chained to a trusted root.
-    Untrusted {
-        /// x5chain of readerAuth, leaf first (DER).
-        certificate_chain: Vec<Vec<u8>>,
-    },
-    /// readerAuth present but invalid (bad signature, wrong EKU, expired...).
-    Invalid {
-        /// Why.
-        reason: String,
-    },
-    /// No readerAuth.
-    Unauthenticated,
-}
+pub use crate::verify::ReaderIdentity;
 
 /// One DocRequest as the holder reviews it.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +15,8 @@ pub struct ReviewRequest {
     pub doc_type: String,
     /// Namespace → element → IntentToRetain, as requested.
     pub name_spaces: IndexMap<String, DataElements>,
-    /// Who asks.
+    /// Who asks: readerAuth verified against the holder's trusted reader roots
+    /// ([`crate::verify::reader_auth`]).
     pub reader: ReaderIdentity,
     /// Whether the holder has a document of this type (if not, nothing can be released and
     /// the response reports the type in documentErrors whatever the hook says).

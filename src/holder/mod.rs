@@ -11,6 +11,4 @@ mod respond;
 pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };
-pub use respond::{
-    build_response, unverified_reader_identity, Presenter, ReaderIdentifier, RespondError,
-};
+pub use respond::{build_response, Presenter, RespondError};

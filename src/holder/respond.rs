@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::cbor::{NonEmpty, Tag24};
-use crate::crypto::{create_device_mac, sign1_detached, sign1_x5chain, CryptoError, EMacKey};
+use crate::crypto::{create_device_mac, sign1_detached, CryptoError, EMacKey};
 use crate::issuer::{Credential, DeviceAuthMethod};
 use crate::msg::request::DocRequest;
 use crate::msg::{
@@ -17,7 +17,8 @@ use crate::msg::{
     ResponseStatus, SessionTranscriptBytes, Version,
 };
 
-use super::consent::{ConsentHook, ReaderIdentity, ReviewRequest, Selection};
+use super::consent::{ConsentHook, ReviewRequest, Selection};
+use crate::verify::TrustAnchors;
 
 /// Why a response could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -164,55 +165,24 @@ fn device_auth(
     })
 }
 
-/// What the holder knows about the reader of a DocRequest without verifying anything: no
-/// readerAuth → [`ReaderIdentity::Unauthenticated`]; readerAuth → its x5chain as
-/// [`ReaderIdentity::Untrusted`] (or [`ReaderIdentity::Invalid`] if x5chain is malformed).
-pub fn unverified_reader_identity(doc_request: &DocRequest) -> ReaderIdentity {
-    match &doc_request.reader_auth {
-        None => ReaderIdentity::Unauthenticated,
-        Some(sign1) => match sign1_x5chain(sign1.inner()) {
-            Ok(chain) if !chain.is_empty() => ReaderIdentity::Untrusted {
-                certificate_chain: chain,
-            },
-            Ok(_) => ReaderIdentity::Invalid {
-                reason: "readerAuth without x5chain".into(),
-            },
-            Err(e) => ReaderIdentity::Invalid {
-                reason: e.to_string(),
-            },
-        },
-    }
-}
-
-/// Decides the [`ReaderIdentity`] of each DocRequest (e.g. by verifying readerAuth against
-/// trusted reader roots).
-pub type ReaderIdentifier =
-    Box<dyn FnMut(&DocRequest, &SessionTranscriptBytes) -> ReaderIdentity + Send>;
-
 /// The holder application: credentials, a consent hook and a way to identify readers. Answers
 /// requests with [`Presenter::respond`]; with the `tokio` feature it is a
 /// [`Responder`](crate::driver::Responder) for [`serve_holder`](crate::driver::serve_holder).
 pub struct Presenter<C> {
     credentials: Vec<Credential>,
     consent: C,
-    identify: ReaderIdentifier,
+    reader_roots: TrustAnchors,
 }
 
 impl<C: ConsentHook> Presenter<C> {
-    /// A presenter that identifies readers with [`unverified_reader_identity`].
-    pub fn new(credentials: Vec<Credential>, consent: C) -> Self {
+    /// A presenter that verifies each DocRequest's readerAuth against `reader_roots` (an empty
+    /// set makes every authenticated reader [`ReaderIdentity::Untrusted`](crate::verify::ReaderIdentity::Untrusted)) and asks `consent`.
+    pub fn new(credentials: Vec<Credential>, consent: C, reader_roots: TrustAnchors) -> Self {
         Self {
             credentials,
             consent,
-            identify: Box::new(|doc, _| unverified_reader_identity(doc)),
+            reader_roots,
         }
-    }
-
-    /// Replaces how readers are identified (e.g. with reader-authentication verification).
-    #[must_use]
-    pub fn with_reader_identifier(mut self, identify: ReaderIdentifier) -> Self {
-        self.identify = identify;
-        self
     }
 
     /// The credentials.
@@ -220,17 +190,20 @@ impl<C: ConsentHook> Presenter<C> {
         &self.credentials
     }
 
-    /// Reviews every DocRequest with the consent hook and builds the response.
+    /// Reviews every DocRequest with the consent hook and builds the response. `at` (Unix
+    /// seconds) is the time at which reader certificates must be valid.
     pub fn respond(
         &mut self,
         request: &DeviceRequest,
         transcript: &SessionTranscriptBytes,
+        at: i64,
     ) -> Result<DeviceResponse, RespondError> {
         let mut selections = Vec::with_capacity(request.doc_requests.len());
         for (index, doc_request) in request.doc_requests.iter().enumerate() {
             let doc_type = &doc_request.items_request.value().doc_type;
             let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
-            let reader = (self.identify)(doc_request, transcript);
+            let reader =
+                crate::verify::reader_auth(doc_request, transcript, &self.reader_roots, at);
             let review = ReviewRequest::new(index, doc_request, reader, has);
             selections.push(self.consent.review(&review));
         }
@@ -252,13 +225,14 @@ impl<C: ConsentHook> crate::driver::Responder for Presenter<C> {
         &mut self,
         request: &crate::session::RequestReceived,
         session: &crate::session::HolderSession,
+        at: i64,
     ) -> crate::driver::Reply {
         use crate::driver::Reply;
         let Some(transcript) = session.transcript() else {
             // A request only arrives in an established session, which has a transcript.
             return Reply::Terminate;
         };
-        match self.respond(&request.request, transcript) {
+        match self.respond(&request.request, transcript, at) {
             Ok(response) => Reply::Respond(response),
             // 2021 8.3.2.1.2.3: status 10 "general error" when the mdoc cannot answer.
             Err(_) => Reply::Respond(DeviceResponse::error(ResponseStatus::GENERAL_ERROR)),
