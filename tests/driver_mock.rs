@@ -8,7 +8,6 @@ use std::time::Duration;
 use mdl_proximity::cbor::{self, MapBuilder, Tag24, Value};
 use mdl_proximity::crypto::{Curve, EphemeralPrivateKey};
 use mdl_proximity::driver::{reader_exchange, reader_terminate, serve_holder, DriverError, Reply};
-use mdl_proximity::msg::engagement::Security;
 use mdl_proximity::msg::{
     DeviceEngagement, DeviceRequest, DeviceResponse, Handover, ResponseStatus, SessionStatus,
 };
@@ -29,12 +28,10 @@ fn key(label: u8) -> EphemeralPrivateKey {
 
 fn sessions(now: std::time::Instant) -> (HolderSession, ReaderSession) {
     let e_device_key = key(1);
-    let engagement = Tag24::new(DeviceEngagement {
-        security: Security::new(e_device_key.public_key().unwrap()),
-        device_retrieval_methods: None,
-        origin_infos: None,
-        capabilities: None,
-    });
+    let engagement = Tag24::new(DeviceEngagement::new(
+        e_device_key.public_key().unwrap(),
+        vec![],
+    ));
     let holder = HolderSession::new(
         HolderConfig::default(),
         e_device_key,

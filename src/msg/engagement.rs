@@ -54,6 +54,17 @@ impl DeviceEngagement {
     /// Map key of the capabilities.
     pub const KEY_CAPABILITIES: i64 = 6;
 
+    /// A version 1.0 engagement for the holder's ephemeral public key, advertising `methods`
+    /// (none for NFC engagement, where the carriers travel in the handover records).
+    pub fn new(e_device_key: CoseKey, methods: Vec<DeviceRetrievalMethod>) -> Self {
+        Self {
+            security: Security::new(e_device_key),
+            device_retrieval_methods: NonEmpty::new(methods),
+            origin_infos: None,
+            capabilities: None,
+        }
+    }
+
     /// The version this engagement is sent as: "1.1" iff key 5 or 6 is present.
     pub fn version(&self) -> Version {
         if self.origin_infos.is_some() || self.capabilities.is_some() {

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use crate::cbor::{self, Tag24};
 use crate::crypto::tests::util::TestRng;
 use crate::crypto::{Curve, EphemeralPrivateKey};
-use crate::msg::engagement::Security;
 use crate::msg::{
     DeviceEngagement, DeviceRequest, DeviceResponse, Handover, ResponseStatus, SessionData,
     SessionStatus,
@@ -15,12 +14,7 @@ use crate::msg::{
 use super::*;
 
 fn engagement_for(key: &EphemeralPrivateKey) -> crate::msg::DeviceEngagementBytes {
-    Tag24::new(DeviceEngagement {
-        security: Security::new(key.public_key().unwrap()),
-        device_retrieval_methods: None,
-        origin_infos: None,
-        capabilities: None,
-    })
+    Tag24::new(DeviceEngagement::new(key.public_key().unwrap(), vec![]))
 }
 
 struct Pair {
