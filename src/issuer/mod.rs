@@ -10,6 +10,7 @@ pub mod credential;
 mod error;
 mod mdl;
 pub mod pki;
+mod sample;
 
 pub use credential::{Credential, DeviceAuthMethod, PrivateKey, CREDENTIAL_FORMAT};
 pub use error::IssueError;
@@ -17,3 +18,4 @@ pub use mdl::{
     issue_mdoc, sample_mdl_elements, sample_mdl_name_spaces, DigestIdOrder, MdocRequest,
     MdocValidity, MDL_DOC_TYPE, MDL_NAMESPACE, SAMPLE_PORTRAIT_JPEG,
 };
+pub use sample::{sample_mdl_credential, SampleMdl, SAMPLE_VALIDITY_SECONDS};
