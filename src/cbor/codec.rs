@@ -346,6 +346,11 @@ impl<T> NonEmpty<T> {
         &self.0
     }
 
+    /// The items as a mutable slice (the length, and so non-emptiness, cannot change).
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+
     /// The items.
     pub fn into_vec(self) -> Vec<T> {
         self.0
