@@ -327,6 +327,13 @@ fn reader_gets_status_11_for_garbage() {
         p.reader_closed(),
         Some(CloseReason::Failed(SessionError::InvalidMessage(_)))
     ));
+    // The holder receives the status and closes without replying.
+    p.deliver();
+    assert!(matches!(
+        p.holder_closed(),
+        Some(CloseReason::PeerStatus(SessionStatus::DECODING_ERROR))
+    ));
+    assert!(p.to_reader.is_empty());
 }
 
 #[test]
