@@ -5,8 +5,8 @@ use libfuzzer_sys::fuzz_target;
 use mdl_proximity::cbor::{from_slice, Tag24};
 use mdl_proximity::crypto::CoseKey;
 use mdl_proximity::msg::{
-    mso::MobileSecurityObject, DeviceEngagement, DeviceRequest, DeviceResponse, IssuerSignedItem, SessionData,
-    SessionEstablishment, SessionTranscript,
+    mso::MobileSecurityObject, DeviceEngagement, DeviceRequest, DeviceResponse, IssuerSignedItem,
+    SessionData, SessionEstablishment, SessionTranscript,
 };
 
 fuzz_target!(|data: &[u8]| {

@@ -12,10 +12,14 @@ use mdl_proximity::session::{HolderConfig, HolderSession, Output};
 
 fuzz_target!(|data: &[u8]| {
     let key = EphemeralPrivateKey::from_bytes(Curve::P256, &[0x11; 32]).expect("valid scalar");
-    let engagement = Tag24::new(DeviceEngagement::new(key.public_key().expect("public key"), vec![]));
+    let engagement = Tag24::new(DeviceEngagement::new(
+        key.public_key().expect("public key"),
+        vec![],
+    ));
     let now = Instant::now();
     let mut holder =
-        HolderSession::new(HolderConfig::default(), key, engagement, Handover::Qr, now).expect("session");
+        HolderSession::new(HolderConfig::default(), key, engagement, Handover::Qr, now)
+            .expect("session");
     // Split the input into up to three messages at its first two bytes.
     let mut rest = data;
     for _ in 0..3 {
