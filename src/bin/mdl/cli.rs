@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::setup::DEFAULT_ELEMENTS;
+
 /// ISO/IEC 18013-5 mobile driving licence proximity tool: issue a test mDL, present it as a
 /// holder, read and verify it as a reader, and inspect any 18013-5 message.
 #[derive(Debug, Parser)]
@@ -47,30 +49,49 @@ pub(crate) enum Command {
 /// `mdl demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Curve of the holder's ephemeral key (and of the test issuer's keys).
+    /// Curve of every key: issuer, reader, device and session keys. X25519/Ed25519 (and
+    /// X448/Ed448) stand for the pair: EdDSA signatures, X25519 (X448) session keys.
     #[arg(long, value_enum, default_value_t = CurveArg::P256)]
     pub(crate) curve: CurveArg,
+    /// How the mdoc authenticates: deviceSignature or deviceMac (2021 9.1.3).
+    #[arg(long, value_enum, default_value_t = DeviceAuthArg::Signature)]
+    pub(crate) device_auth: DeviceAuthArg,
     /// Elements to request: `all`, or a comma-separated list of element identifiers
     /// (optionally `namespace/element`).
-    #[arg(long, default_value = "all")]
+    #[arg(long, value_name = "ELEMENTS", default_value = DEFAULT_ELEMENTS)]
     pub(crate) request: String,
+    /// Send the request without reader authentication.
+    #[arg(long)]
+    pub(crate) no_reader_auth: bool,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Write every message exchanged into this directory.
+    /// Write every message exchanged (as the reader saw it), the session transcript and the
+    /// decrypted request and response into this directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
+    /// Draw every key and salt from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl issue`.
 #[derive(Debug, Args)]
 pub(crate) struct IssueArgs {
-    /// Directory to write the IACA certificate, the document signer and the credential into.
+    /// Directory to write into (created if missing): iaca.pem, ds.pem, reader-root.pem,
+    /// reader.pem, reader-key.cose and credential.cbor.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
-    /// Curve of the issuer and device keys.
+    /// Curve of the issuer, reader and device keys (X25519/Ed25519 and X448/Ed448 stand for
+    /// the pair, as in `mdl demo`).
     #[arg(long, value_enum, default_value_t = CurveArg::P256)]
     pub(crate) curve: CurveArg,
+    /// How the credential's device key authenticates: deviceSignature or deviceMac.
+    #[arg(long, value_enum, default_value_t = DeviceAuthArg::Signature)]
+    pub(crate) device_auth: DeviceAuthArg,
+    /// Draw every key and salt from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl holder`.
@@ -90,16 +111,20 @@ pub(crate) struct HolderArgs {
     /// request), or a comma-separated list of element identifiers.
     #[arg(long, value_name = "all|ask|ELEMENTS", default_value = "ask")]
     pub(crate) approve: String,
-    /// Curve of the ephemeral device key.
-    #[arg(long, value_enum, default_value_t = CurveArg::P256)]
-    pub(crate) curve: CurveArg,
+    /// Curve of the ephemeral device key (default: the credential's device key curve when it
+    /// can agree keys, else P-256; a deviceMac credential needs its own curve).
+    #[arg(long, value_enum)]
+    pub(crate) curve: Option<CurveArg>,
     /// Do not render the engagement as a QR code (the `mdoc:` URI is still printed).
     #[arg(long)]
     pub(crate) no_qr: bool,
     /// Write every message sent and received, SessionTranscriptBytes and the decrypted
-    /// DeviceRequest/DeviceResponse into this directory.
+    /// DeviceRequest/DeviceResponse into DIR/connection-N/ (one directory per connection).
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
+    /// Draw ephemeral keys from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl reader`.
@@ -116,10 +141,11 @@ pub(crate) struct ReaderArgs {
     pub(crate) trust: Vec<PathBuf>,
     /// Elements to request: `all`, or a comma-separated list of element identifiers
     /// (optionally `namespace/element`).
-    #[arg(long, value_name = "ELEMENTS", default_value = "all")]
+    #[arg(long, value_name = "ELEMENTS", default_value = DEFAULT_ELEMENTS)]
     pub(crate) request: String,
-    /// Reader authentication private key (PEM, PKCS#8 or SEC1).
-    #[arg(long, value_name = "PEM", requires = "reader_cert")]
+    /// Reader authentication private key: a COSE_Key with `d` (CBOR or hex, as `mdl issue`
+    /// writes reader-key.cose), or PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).
+    #[arg(long, value_name = "FILE", requires = "reader_cert")]
     pub(crate) reader_key: Option<PathBuf>,
     /// Reader authentication certificate chain (PEM, leaf first).
     #[arg(long, value_name = "PEM", requires = "reader_key")]
@@ -130,10 +156,13 @@ pub(crate) struct ReaderArgs {
     /// Verify validity as of this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub(crate) at: Option<String>,
-    /// Write every message sent and received, SessionTranscriptBytes and the decrypted
-    /// DeviceRequest/DeviceResponse into this directory.
+    /// Write every message sent and received, SessionTranscriptBytes, the decrypted
+    /// DeviceRequest/DeviceResponse and the EReaderKey private key into this directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
+    /// Draw the ephemeral key from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl verify`.
@@ -148,8 +177,10 @@ pub(crate) struct VerifyArgs {
     /// IACA certificate(s) (PEM) that issuer signatures must chain to.
     #[arg(long, value_name = "IACA.pem", required = true)]
     pub(crate) trust: Vec<PathBuf>,
-    /// The reader's ephemeral private key (needed to check a deviceMac).
-    #[arg(long, value_name = "@FILE")]
+    /// The reader's ephemeral private key (needed to check a deviceMac): the raw private key
+    /// (the big-endian scalar for EC curves, as hex or binary) or a COSE_Key with `d`, given as
+    /// hex or @FILE. Its curve is the transcript's EReaderKey curve.
+    #[arg(long, value_name = "HEX|@FILE")]
     pub(crate) e_reader_key: Option<String>,
     /// Verify validity as of this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
@@ -207,6 +238,15 @@ pub(crate) enum CurveArg {
     /// Ed448 (issuer and device signatures only).
     #[value(name = "Ed448")]
     Ed448,
+}
+
+/// How the mdoc authenticates (2021 9.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DeviceAuthArg {
+    /// deviceSignature: COSE_Sign1 with the device key.
+    Signature,
+    /// deviceMac: COSE_Mac0 with EMacKey from ECDH(device key, EReaderKey).
+    Mac,
 }
 
 /// A `tcp:HOST:PORT` endpoint.

@@ -2,9 +2,6 @@
 
 use std::process::ExitCode;
 
-/// Exit status of a subcommand whose engine is not in this build (sysexits `EX_UNAVAILABLE`).
-pub(crate) const EXIT_UNAVAILABLE: u8 = 69;
-
 /// Prints `value` as JSON on stdout, pretty unless `compact`.
 pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
     let text = if compact {
@@ -20,15 +17,6 @@ pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
 pub(crate) fn fail(error: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::FAILURE
-}
-
-/// Refuses a subcommand whose engine is not merged yet, after its arguments parsed.
-pub(crate) fn unavailable(command: &str, needs: &str) -> ExitCode {
-    eprintln!(
-        "error: `mdl {command}` is not yet available in this build: it needs {needs}, \
-         which are not merged yet (its arguments were accepted)"
-    );
-    ExitCode::from(EXIT_UNAVAILABLE)
 }
 
 /// A decode error as a sentence: byte-level faults say "malformed CBOR", shape faults lead
