@@ -153,9 +153,10 @@ pub(crate) struct ReaderArgs {
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Verify validity as of this instant (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    pub(crate) at: Option<String>,
+    /// Verify validity as of this instant (RFC 3339, e.g. 2021-01-01T00:00:00Z) instead of
+    /// now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub(crate) at: Option<i64>,
     /// Write every message sent and received, SessionTranscriptBytes, the decrypted
     /// DeviceRequest/DeviceResponse and the EReaderKey private key into this directory.
     #[arg(long, value_name = "DIR")]
@@ -182,9 +183,10 @@ pub(crate) struct VerifyArgs {
     /// hex or @FILE. Its curve is the transcript's EReaderKey curve.
     #[arg(long, value_name = "HEX|@FILE")]
     pub(crate) e_reader_key: Option<String>,
-    /// Verify validity as of this instant (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    pub(crate) at: Option<String>,
+    /// Verify validity as of this instant (RFC 3339, e.g. 2021-01-01T00:00:00Z) instead of
+    /// now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub(crate) at: Option<i64>,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -258,6 +260,13 @@ pub(crate) struct TcpEndpoint {
     pub(crate) port: u16,
 }
 
+/// An RFC 3339 date-time as Unix seconds.
+fn parse_rfc3339(s: &str) -> Result<i64, String> {
+    mdl_proximity::msg::TDate::parse(s)
+        .map(|t| t.unix_seconds())
+        .map_err(|e| crate::output::describe(&e))
+}
+
 fn parse_tcp_endpoint(s: &str) -> Result<TcpEndpoint, String> {
     let rest = s
         .strip_prefix("tcp:")
@@ -304,5 +313,11 @@ mod tests {
         assert!(parse_tcp_endpoint("127.0.0.1:7000").is_err());
         assert!(parse_tcp_endpoint("tcp:host:99999").is_err());
         assert!(parse_tcp_endpoint("tcp::80").is_err());
+    }
+
+    #[test]
+    fn at_parses_rfc3339() {
+        assert_eq!(parse_rfc3339("2021-01-01T00:00:00Z"), Ok(1_609_459_200));
+        assert!(parse_rfc3339("yesterday").is_err());
     }
 }

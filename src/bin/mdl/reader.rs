@@ -271,7 +271,7 @@ fn load_reader_auth(key: &Path, cert: &Path) -> CliResult<ReaderAuth> {
 }
 
 async fn read(args: &ReaderArgs) -> CliResult<bool> {
-    let at = validation_time(args.at.as_deref())?;
+    let at = validation_time(args.at);
     let trust = load_trust(&args.trust, "--trust")?;
     let elements = parse_elements(&args.request)?;
     let auth = match (&args.reader_key, &args.reader_cert) {

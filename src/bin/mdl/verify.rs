@@ -47,7 +47,7 @@ fn transcript(bytes: Vec<u8>) -> CliResult<SessionTranscriptBytes> {
 }
 
 fn check(args: &VerifyArgs) -> CliResult<bool> {
-    let at = validation_time(args.at.as_deref())?;
+    let at = validation_time(args.at);
     let trust = crate::reader::load_trust(&args.trust, "--trust")?;
     let response_bytes = bytes_arg(&args.response, "--response")?;
     let response: DeviceResponse = cbor::from_slice(&response_bytes)
