@@ -140,6 +140,30 @@ fn demo_on_the_25519_pair_with_device_mac() {
 }
 
 #[test]
+fn demo_on_every_curve() {
+    // deviceMac on one half, deviceSignature on the other: every curve signs or agrees keys in
+    // some role of each run.
+    for (i, curve) in [
+        "P-521",
+        "brainpoolP256r1",
+        "brainpoolP320r1",
+        "brainpoolP384r1",
+        "brainpoolP512r1",
+        "X448",
+        "Ed25519",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let auth = if i % 2 == 0 { "mac" } else { "signature" };
+        let out = run(&["demo", "--json", "--curve", curve, "--device-auth", auth]);
+        assert_eq!(out.status.code(), Some(0), "{curve} {auth}: {out:?}");
+        let json: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(json["valid"], true, "{curve} {auth}");
+    }
+}
+
+#[test]
 fn demo_without_reader_auth_is_seen_as_unauthenticated() {
     let text = ok(&["demo", "--no-reader-auth", "--request", "age_over_18"]);
     assert!(

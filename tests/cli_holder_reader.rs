@@ -4,7 +4,7 @@
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -58,6 +58,11 @@ struct Holder {
 
 impl Holder {
     fn start(setup: &Setup, extra: &[&str]) -> Self {
+        Self::start_with_stdin(setup, extra, None)
+    }
+
+    /// Starts the holder with `stdin` as its terminal input (for `--approve ask`).
+    fn start_with_stdin(setup: &Setup, extra: &[&str], stdin: Option<&str>) -> Self {
         let log = setup.dir.join("holder.err");
         let credential = setup.path("credential.cbor");
         let mut args = vec![
@@ -71,11 +76,20 @@ impl Holder {
         args.extend_from_slice(extra);
         let mut child = Command::new(MDL)
             .args(&args)
-            .stdin(Stdio::null())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("spawn holder");
+        if let Some(text) = stdin {
+            // The answer waits in the pipe until the holder prompts; the pipe then closes.
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
         let stdout: ChildStdout = child.stdout.take().unwrap();
         let (tx, uris) = mpsc::channel();
         std::thread::spawn(move || {
@@ -394,4 +408,55 @@ fn reader_reports_a_holder_that_is_not_there() {
         "{}",
         show(&out)
     );
+}
+
+#[test]
+fn approve_ask_prompts_and_releases_what_the_holder_answers() {
+    let setup = Setup::new("ask", &[]);
+    let holder = Holder::start_with_stdin(
+        &setup,
+        &["--approve", "ask"],
+        Some("given_name, age_over_18\n"),
+    );
+    let out = reader(&setup, &holder.next_uri(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(has_element(&text, "given_name", "Erika"), "{text}");
+    assert!(has_element(&text, "age_over_18", "true"), "{text}");
+    assert!(text.contains("family_name (error code 0)"), "{text}");
+    let log = holder.log_after_connection(1);
+    assert!(log.contains("release? [a]ll, [n]one"), "{log}");
+    assert!(log.contains("    portrait (will not retain)"), "{log}");
+}
+
+#[test]
+fn approve_ask_without_an_answer_releases_nothing() {
+    let setup = Setup::new("ask-eof", &[]);
+    let holder = Holder::start_with_stdin(&setup, &["--approve", "ask"], Some(""));
+    let out = reader(&setup, &holder.next_uri(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let log = holder.log_after_connection(1);
+    assert!(log.contains("no answer: nothing released"), "{log}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_holder_with_status_0() {
+    let setup = Setup::new("sigint", &[]);
+    let mut holder = Holder::start(&setup, &["--approve", "all"]);
+    let _ = holder.next_uri();
+    let pid = holder.child.id().to_string();
+    let status = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(status.success());
+    let mut exit = None;
+    for _ in 0..200 {
+        if let Some(s) = holder.child.try_wait().unwrap() {
+            exit = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let exit = exit.unwrap_or_else(|| panic!("holder still running: {}", holder.log()));
+    assert_eq!(exit.code(), Some(0), "{}", holder.log());
+    assert!(holder.log().contains("holder: stopped"), "{}", holder.log());
 }
