@@ -460,3 +460,53 @@ fn ctrl_c_stops_the_holder_with_status_0() {
     assert_eq!(exit.code(), Some(0), "{}", holder.log());
     assert!(holder.log().contains("holder: stopped"), "{}", holder.log());
 }
+
+#[test]
+fn holder_keeps_serving_when_its_stdout_reader_goes_away() {
+    // `mdl holder … | head -1`: the URI is taken, the pipe closes, the holder goes on.
+    let setup = Setup::new("closed-stdout", &[]);
+    let log = setup.dir.join("holder.err");
+    let credential = setup.path("credential.cbor");
+    let mut child = Command::new(MDL)
+        .args([
+            "holder",
+            "--credential",
+            &credential,
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--no-qr",
+            "--approve",
+            "all",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut uri = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut uri).unwrap();
+    drop(stdout);
+    let out = reader(&setup, uri.trim(), &[]);
+    let result = std::panic::catch_unwind(|| {
+        assert_verified(&out);
+        for _ in 0..200 {
+            if std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("waiting for a reader (connection 2)")
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let alive = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    result.unwrap();
+    assert!(
+        alive,
+        "holder died: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}

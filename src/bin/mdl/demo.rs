@@ -32,6 +32,7 @@ use serde_json::json;
 use crate::cli::DemoArgs;
 use crate::dump;
 use crate::error::{CliError, CliResult, Context as _};
+use crate::output::{out, outln};
 use crate::present;
 use crate::reader::{build_request, exchange, start_session, verify_response, ReaderAuth};
 use crate::rng::CliRng;
@@ -203,11 +204,11 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
         }
         crate::output::print_json(&out, false);
     } else {
-        println!(
+        outln!(
             "mdl demo: issued a test mDL ({element_count} elements), presented it over the \
              in-memory transport, verified the response"
         );
-        println!(
+        outln!(
             "  curves: issuer and reader {}, session {}, device key {} (device{})",
             curves.signature,
             curves.key_agreement,
@@ -218,7 +219,7 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
                 "Signature"
             }
         );
-        println!(
+        outln!(
             "  request: {} element{} of org.iso.18013.5.1.mDL, {}",
             elements.len(),
             if elements.len() == 1 { "" } else { "s" },
@@ -229,25 +230,25 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
             }
         );
         for identity in &identities {
-            println!(
+            outln!(
                 "  reader as the holder saw it: {}",
                 present::reader_identity_text(identity)
             );
         }
-        println!(
+        outln!(
             "  holder session ended: {}",
             present::close_reason_text(&holder_end)
         );
-        println!();
-        print!(
+        outln!();
+        out!(
             "{}",
             present::report_text(&report, Some(&exchanged.response))
         );
-        println!();
-        println!("timings:");
+        outln!();
+        outln!("timings:");
         let width = timings.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
         for (name, d) in timings {
-            println!("  {name:<width$}  {:>9.3} ms", ms(d));
+            outln!("  {name:<width$}  {:>9.3} ms", ms(d));
         }
     }
     if let Some(dir) = &args.dump {

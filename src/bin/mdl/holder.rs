@@ -5,7 +5,7 @@
 //! stdout carries only the `mdoc:` URIs, one per line, so scripts can read them; everything
 //! else (QR code, prompts, what was released) goes to stderr.
 
-use std::io::BufRead as _;
+use std::io::{BufRead as _, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::cli::HolderArgs;
 use crate::dump::{self, MessageDump};
 use crate::error::{CliError, CliResult, Context as _};
+use crate::output::outln;
 use crate::present::{self, reader_identity_text};
 use crate::rng::CliRng;
 use crate::setup::{parse_elements, Curves};
@@ -111,6 +112,10 @@ fn ask(review: &ReviewRequest) -> Selection {
         }
         Ok(_) => line.trim().to_owned(),
     };
+    if !std::io::stdin().is_terminal() {
+        // A terminal echoes the answer and its newline; a pipe does not.
+        eprintln!("{answer}");
+    }
     match answer.as_str() {
         "a" | "all" | "y" | "yes" => Selection::all_requested(review),
         "" | "n" | "none" | "no" => Selection::none(),
@@ -275,7 +280,7 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
             })],
         ));
         let uri = qr_uri(&engagement);
-        println!("{uri}");
+        outln!("{uri}");
         if !args.no_qr {
             match crate::qr::render(&uri) {
                 Ok(qr) => eprintln!("{qr}"),

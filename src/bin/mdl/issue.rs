@@ -8,6 +8,7 @@ use mdl_proximity::issuer::pki::TestCertificate;
 
 use crate::cli::IssueArgs;
 use crate::error::{CliResult, Context as _};
+use crate::output::outln;
 use crate::rng::CliRng;
 use crate::setup::{device_auth_name, issue_test_mdl, unix_now, Curves};
 
@@ -109,14 +110,14 @@ fn issue(args: &IssueArgs) -> CliResult<()> {
         ),
     ];
     let width = FILES.iter().map(|f| f.len()).max().unwrap_or(0);
-    println!(
+    outln!(
         "issued a test mDL (device authentication: {}) into {}:",
         device_auth_name(method),
         args.out.display()
     );
     for (name, bytes, what, secret) in rows {
         write_file(&args.out.join(name), &bytes, secret)?;
-        println!("  {name:<width$}  {what}");
+        outln!("  {name:<width$}  {what}");
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ use crate::cli::{ReaderArgs, TcpEndpoint};
 use crate::dump::{self, MessageDump};
 use crate::error::{CliError, CliResult, Context as _};
 use crate::input::{read_arg, Input};
+use crate::output::{out, outln};
 use crate::present;
 use crate::rng::CliRng;
 use crate::setup::{parse_elements, request_name_spaces, validation_time};
@@ -331,7 +332,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         }
         crate::output::print_json(&out, false);
     } else {
-        println!(
+        outln!(
             "read from tcp:{}:{}: {} element{} requested{}",
             target.host,
             target.port,
@@ -343,7 +344,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
                 ", unsigned"
             }
         );
-        print!(
+        out!(
             "{}",
             present::report_text(&report, Some(&exchanged.response))
         );

@@ -11,6 +11,7 @@ use crate::cli::VerifyArgs;
 use crate::error::{CliError, CliResult, Context as _};
 use crate::input::{read_arg, Input};
 use crate::output::describe;
+use crate::output::out;
 use crate::present;
 use crate::setup::validation_time;
 
@@ -71,7 +72,7 @@ fn check(args: &VerifyArgs) -> CliResult<bool> {
         }
         crate::output::print_json(&out, false);
     } else {
-        print!("{}", present::report_text(&report, Some(&response)));
+        out!("{}", present::report_text(&report, Some(&response)));
     }
     Ok(report.is_valid())
 }
