@@ -510,3 +510,94 @@ fn holder_keeps_serving_when_its_stdout_reader_goes_away() {
         std::fs::read_to_string(&log).unwrap_or_default()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_holder_even_while_it_asks_for_consent() {
+    let setup = Setup::new("sigint-ask", &[]);
+    let log = setup.dir.join("holder.err");
+    let credential = setup.path("credential.cbor");
+    let mut child = Command::new(MDL)
+        .args([
+            "holder",
+            "--credential",
+            &credential,
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--no-qr",
+            "--approve",
+            "ask",
+        ])
+        // Kept open and never written: the prompt waits.
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut uri = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut uri)
+        .unwrap();
+    let trust = setup.path("iaca.pem");
+    let reader = Command::new(MDL)
+        .args(["reader", "--engagement", uri.trim(), "--trust", &trust])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let prompted = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("release?")
+    });
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let exit = (0..200).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        child.try_wait().unwrap()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let reader_out = reader.wait_with_output().unwrap();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(prompted, "never prompted: {log}");
+    assert_eq!(exit.and_then(|e| e.code()), Some(0), "{log}");
+    assert!(log.contains("holder: stopped"), "{log}");
+    // The reader sees the link go and fails rather than hangs.
+    assert_eq!(reader_out.status.code(), Some(1), "{}", show(&reader_out));
+}
+
+#[test]
+fn reader_connects_where_told_and_explains_an_engagement_without_tcp() {
+    let setup = Setup::new("connect", &[]);
+    let holder = Holder::start(&setup, &["--approve", "all"]);
+    let uri = holder.next_uri();
+    let port = holder
+        .log()
+        .lines()
+        .find_map(|l| l.strip_prefix("holder: listening on tcp:127.0.0.1:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("listening line")
+        .to_owned();
+    let connect = format!("tcp:127.0.0.1:{port}");
+    assert_verified(&reader(&setup, &uri, &["--connect", &connect]));
+
+    // Annex D's QR engagement offers BLE only.
+    let vectors: Json = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/annex-d.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let ble_only = vectors["device_engagement_qr"]["hex"].as_str().unwrap();
+    let out = reader(&setup, ble_only, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no TCP retrieval method"),
+        "{}",
+        show(&out)
+    );
+}

@@ -36,7 +36,9 @@ use crate::output::{out, outln};
 use crate::present;
 use crate::reader::{build_request, exchange, start_session, verify_response, ReaderAuth};
 use crate::rng::CliRng;
-use crate::setup::{device_auth_name, issue_test_mdl, parse_elements, unix_now, Curves};
+use crate::setup::{
+    device_auth_name, element_count, issue_test_mdl, parse_elements, unix_now, Curves,
+};
 
 /// Runs `mdl demo`: 0 only if the response verified completely.
 pub(crate) fn run(args: &DemoArgs) -> ExitCode {
@@ -68,12 +70,7 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
     let iaca = TrustAnchors::from_der(issued.issuer.iaca.der()).context("IACA as trust anchor")?;
     let reader_roots =
         TrustAnchors::from_der(issued.reader.root.der()).context("reader root as trust anchor")?;
-    let element_count: usize = issued
-        .credential
-        .issuer_signed
-        .name_spaces
-        .as_ref()
-        .map_or(0, |ns| ns.values().map(|items| items.len()).sum());
+    let element_count = element_count(&issued.credential);
     let device_curve = issued.credential.device_key.curve();
     let auth = (!args.no_reader_auth).then(|| ReaderAuth {
         key: issued.reader.reader_key,

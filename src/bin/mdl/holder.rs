@@ -220,6 +220,12 @@ impl<C: ConsentHook> Responder for DumpingResponder<'_, C> {
 
 // ---- the loop ---------------------------------------------------------------------------------
 
+/// Ctrl-C: the holder's normal end.
+fn stop() -> ! {
+    eprintln!("holder: stopped");
+    std::process::exit(0)
+}
+
 fn load_credential(path: &Path) -> CliResult<Credential> {
     let bytes = zeroize::Zeroizing::new(
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
@@ -268,6 +274,27 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
     let (host, port) =
         mdl_transport_mock::tcp::host_port(&listener).context("the listener's address")?;
     eprintln!("holder: listening on tcp:{host}:{port} (session curve {curve}); Ctrl-C stops");
+    // Ctrl-C ends the process from its own task, whatever the holder is doing: waiting for a
+    // reader, in a session, or blocked in the `--approve ask` prompt (which holds the session's
+    // task). Files are written synchronously, stdout is flushed per line: nothing is lost. On
+    // Unix the handler is installed here, before the first URI is printed.
+    #[cfg(unix)]
+    {
+        let mut interrupt =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("installing the Ctrl-C handler")?;
+        tokio::spawn(async move {
+            if interrupt.recv().await.is_some() {
+                stop();
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop();
+        }
+    });
 
     for connection in 1usize.. {
         let e_device_key = EphemeralPrivateKey::generate(curve, &mut rng)
@@ -289,13 +316,7 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
         }
         eprintln!("holder: waiting for a reader (connection {connection})");
 
-        let accepted = tokio::select! {
-            accepted = TcpTransport::accept(&listener) => accepted,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("holder: stopped");
-                return Ok(());
-            }
-        };
+        let accepted = TcpTransport::accept(&listener).await;
         let mut transport = match accepted {
             Ok(t) => t,
             Err(e) => {
@@ -335,13 +356,8 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
             requests: 0,
             error: None,
         };
-        let reason = tokio::select! {
-            reason = serve_holder(&mut session, &mut transport, &mut responder, Some(&mut tap)) => reason,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("holder: stopped");
-                return Ok(());
-            }
-        };
+        let reason =
+            serve_holder(&mut session, &mut transport, &mut responder, Some(&mut tap)).await;
         let requests = responder.requests;
         let dump_error = responder.error.take();
         eprintln!(

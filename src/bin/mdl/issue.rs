@@ -5,15 +5,16 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use mdl_proximity::issuer::pki::TestCertificate;
+use zeroize::Zeroizing;
 
 use crate::cli::IssueArgs;
 use crate::error::{CliResult, Context as _};
 use crate::output::outln;
 use crate::rng::CliRng;
-use crate::setup::{device_auth_name, issue_test_mdl, unix_now, Curves};
+use crate::setup::{device_auth_name, element_count, issue_test_mdl, unix_now, Curves};
 
-/// The files `mdl issue` writes, in order: name, what it is, who uses it.
-pub(crate) const FILES: [&str; 6] = [
+/// The files `mdl issue` writes, in the order it writes them.
+const FILES: [&str; 6] = [
     "iaca.pem",
     "ds.pem",
     "reader-root.pem",
@@ -42,17 +43,17 @@ fn issue(args: &IssueArgs) -> CliResult<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
 
-    let pem = |c: &TestCertificate| c.to_pem().context("PEM encoding");
-    let element_count: usize = issued
-        .credential
-        .issuer_signed
-        .name_spaces
-        .as_ref()
-        .map_or(0, |ns| ns.values().map(|items| items.len()).sum());
-    let rows: [(&str, Vec<u8>, String, bool); 6] = [
+    let pem = |c: &TestCertificate| {
+        c.to_pem()
+            .map(|p| Zeroizing::new(p.into_bytes()))
+            .context("PEM encoding")
+    };
+    let element_count = element_count(&issued.credential);
+    // Private keys stay in zeroized buffers until written.
+    let rows: [(&str, Zeroizing<Vec<u8>>, String, bool); 6] = [
         (
             FILES[0],
-            pem(&issued.issuer.iaca)?.into_bytes(),
+            pem(&issued.issuer.iaca)?,
             format!(
                 "IACA root certificate {} ({}): the reader's --trust",
                 subject(&issued.issuer.iaca),
@@ -62,7 +63,7 @@ fn issue(args: &IssueArgs) -> CliResult<()> {
         ),
         (
             FILES[1],
-            pem(&issued.issuer.ds)?.into_bytes(),
+            pem(&issued.issuer.ds)?,
             format!(
                 "Document Signer certificate {} (also inside the credential's issuerAuth)",
                 subject(&issued.issuer.ds)
@@ -71,7 +72,7 @@ fn issue(args: &IssueArgs) -> CliResult<()> {
         ),
         (
             FILES[2],
-            pem(&issued.reader.root)?.into_bytes(),
+            pem(&issued.reader.root)?,
             format!(
                 "reader root CA {}: the holder's --trust-reader",
                 subject(&issued.reader.root)
@@ -80,7 +81,7 @@ fn issue(args: &IssueArgs) -> CliResult<()> {
         ),
         (
             FILES[3],
-            pem(&issued.reader.reader)?.into_bytes(),
+            pem(&issued.reader.reader)?,
             format!(
                 "reader authentication certificate {}: the reader's --reader-cert",
                 subject(&issued.reader.reader)
@@ -89,13 +90,13 @@ fn issue(args: &IssueArgs) -> CliResult<()> {
         ),
         (
             FILES[4],
-            issued.reader.reader_key.to_cose_bytes().to_vec(),
+            issued.reader.reader_key.to_cose_bytes(),
             "reader private key, a COSE_Key with d (CBOR): the reader's --reader-key".to_owned(),
             true,
         ),
         (
             FILES[5],
-            issued.credential.to_bytes().to_vec(),
+            issued.credential.to_bytes(),
             format!(
                 "mDL credential ({element_count} elements; device key {} for device{}, private \
                  key included): the holder's --credential",

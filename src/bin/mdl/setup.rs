@@ -232,6 +232,15 @@ pub(crate) fn issue_test_mdl(
     })
 }
 
+/// How many issuer-signed elements a credential holds.
+pub(crate) fn element_count(credential: &Credential) -> usize {
+    credential
+        .issuer_signed
+        .name_spaces
+        .as_ref()
+        .map_or(0, |ns| ns.values().map(|items| items.len()).sum())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
