@@ -601,3 +601,22 @@ fn reader_connects_where_told_and_explains_an_engagement_without_tcp() {
         show(&out)
     );
 }
+
+#[test]
+fn reader_key_must_be_the_key_of_its_certificate() {
+    let (a, b) = (Setup::new("key-a", &[]), Setup::new("key-b", &[]));
+    let (key, cert) = (a.path("reader-key.cose"), b.path("reader.pem"));
+    // Refused before any connection is attempted.
+    let out = reader(
+        &a,
+        "mdoc:owBjMS4w",
+        &["--reader-key", &key, "--reader-cert", &cert],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--reader-key is not the key of the --reader-cert leaf certificate"),
+        "{}",
+        show(&out)
+    );
+}

@@ -87,7 +87,7 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
         Vec::new(),
     ));
     let uri = qr_uri(&engagement);
-    let holder_session = HolderSession::new(
+    let mut holder_session = HolderSession::new(
         HolderConfig::default(),
         e_device_key,
         engagement,
@@ -112,7 +112,6 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
         }
     };
     let mut presenter = Presenter::new(vec![issued.credential], consent, reader_roots);
-    let mut holder_session = holder_session;
     let holder = tokio::spawn(async move {
         serve_holder(
             &mut holder_session,
@@ -126,7 +125,7 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
     let reader = tokio::spawn(async move {
         let started = Instant::now();
         let request = build_request(&elements, auth.as_ref(), &reader_session)?;
-        let exchanged = exchange(
+        let response = exchange(
             &mut reader_session,
             &e_reader_key,
             &mut reader_transport,
@@ -135,20 +134,20 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
         )
         .await?;
         Ok::<_, CliError>((
-            exchanged,
+            response,
             reader_session,
             started.elapsed(),
             elements,
             auth.is_some(),
         ))
     });
-    let (exchanged, reader_session, request_time, elements, signed) =
+    let (response, reader_session, request_time, elements, signed) =
         reader.await.context("reader task")??;
     let holder_end = holder.await.context("holder task")?;
 
     // ---- verification
     let started = Instant::now();
-    let report = verify_response(&exchanged.response, &reader_session, &iaca, unix_now());
+    let report = verify_response(&response, &reader_session, &iaca, unix_now());
     let verification = started.elapsed();
 
     let identities = std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner));
@@ -159,7 +158,7 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
         ("verification", verification),
     ];
     if args.json {
-        let mut out = present::report_json(&report, Some(&exchanged.response));
+        let mut out = present::report_json(&report, Some(&response));
         if let serde_json::Value::Object(obj) = &mut out {
             obj.insert(
                 "curves".into(),
@@ -237,10 +236,7 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
             present::close_reason_text(&holder_end)
         );
         outln!();
-        out!(
-            "{}",
-            present::report_text(&report, Some(&exchanged.response))
-        );
+        out!("{}", present::report_text(&report, Some(&response)));
         outln!();
         outln!("timings:");
         let width = timings.iter().map(|(n, _)| n.len()).max().unwrap_or(0);

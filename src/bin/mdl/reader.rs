@@ -100,13 +100,6 @@ pub(crate) fn build_request(
     }
 }
 
-/// What one request/response round produced.
-#[derive(Debug)]
-pub(crate) struct Exchanged {
-    /// The decoded response.
-    pub(crate) response: DeviceResponse,
-}
-
 /// Sends `request`, waits for the response, terminates with status 20, and (with `dump`)
 /// writes every message, the transcript, EReaderKey and the decrypted request and response.
 pub(crate) async fn exchange<T: Transport>(
@@ -115,7 +108,7 @@ pub(crate) async fn exchange<T: Transport>(
     transport: &mut T,
     request: &DeviceRequest,
     dump_dir: Option<&Path>,
-) -> CliResult<Exchanged> {
+) -> CliResult<DeviceResponse> {
     let mut messages = dump_dir.map(|d| MessageDump::new(d.to_owned()));
     if let Some(dir) = dump_dir {
         dump::write(
@@ -145,10 +138,9 @@ pub(crate) async fn exchange<T: Transport>(
     if let Some(m) = messages {
         m.finish()?;
     }
-    let response = received
+    received
         .response
-        .context("the holder's response is not a DeviceResponse")?;
-    Ok(Exchanged { response })
+        .context("the holder's response is not a DeviceResponse")
 }
 
 /// Verifies `response` as this session's reader at `at`.
@@ -304,7 +296,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
 
     let (mut session, e_reader_key) = start_session(engagement, &mut rng)?;
     let request = build_request(&elements, auth.as_ref(), &session)?;
-    let exchanged = exchange(
+    let response = exchange(
         &mut session,
         &e_reader_key,
         &mut transport,
@@ -312,10 +304,10 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         args.dump.as_deref(),
     )
     .await?;
-    let report = verify_response(&exchanged.response, &session, &trust, at);
+    let report = verify_response(&response, &session, &trust, at);
 
     if args.json {
-        let mut out = present::report_json(&report, Some(&exchanged.response));
+        let mut out = present::report_json(&report, Some(&response));
         if let serde_json::Value::Object(obj) = &mut out {
             obj.insert(
                 "holder".into(),
@@ -344,10 +336,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
                 ", unsigned"
             }
         );
-        out!(
-            "{}",
-            present::report_text(&report, Some(&exchanged.response))
-        );
+        out!("{}", present::report_text(&report, Some(&response)));
     }
     if let Some(dir) = &args.dump {
         eprintln!("dump written to {}", dir.display());
