@@ -228,16 +228,16 @@ pub(crate) enum CurveArg {
     /// brainpoolP512r1 (needs the `openssl` feature).
     #[value(name = "brainpoolP512r1")]
     BrainpoolP512r1,
-    /// X25519 (ephemeral keys only).
+    /// X25519 key agreement (with Ed25519 where signatures are needed).
     #[value(name = "X25519")]
     X25519,
-    /// X448 (ephemeral keys only).
+    /// X448 key agreement (with Ed448 where signatures are needed).
     #[value(name = "X448")]
     X448,
-    /// Ed25519 (issuer and device signatures only).
+    /// Ed25519 signatures (with X25519 where session keys are needed).
     #[value(name = "Ed25519")]
     Ed25519,
-    /// Ed448 (issuer and device signatures only).
+    /// Ed448 signatures (with X448 where session keys are needed).
     #[value(name = "Ed448")]
     Ed448,
 }
