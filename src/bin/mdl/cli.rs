@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::setup::DEFAULT_ELEMENTS;
+
 /// ISO/IEC 18013-5 mobile driving licence proximity tool: issue a test mDL, present it as a
 /// holder, read and verify it as a reader, and inspect any 18013-5 message.
 #[derive(Debug, Parser)]
@@ -47,30 +49,49 @@ pub(crate) enum Command {
 /// `mdl demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Curve of the holder's ephemeral key (and of the test issuer's keys).
+    /// Curve of every key: issuer, reader, device and session keys. X25519/Ed25519 (and
+    /// X448/Ed448) stand for the pair: EdDSA signatures, X25519 (X448) session keys.
     #[arg(long, value_enum, default_value_t = CurveArg::P256)]
     pub(crate) curve: CurveArg,
+    /// How the mdoc authenticates: deviceSignature or deviceMac (2021 9.1.3).
+    #[arg(long, value_enum, default_value_t = DeviceAuthArg::Signature)]
+    pub(crate) device_auth: DeviceAuthArg,
     /// Elements to request: `all`, or a comma-separated list of element identifiers
     /// (optionally `namespace/element`).
-    #[arg(long, default_value = "all")]
+    #[arg(long, value_name = "ELEMENTS", default_value = DEFAULT_ELEMENTS)]
     pub(crate) request: String,
+    /// Send the request without reader authentication.
+    #[arg(long)]
+    pub(crate) no_reader_auth: bool,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Write every message exchanged into this directory.
+    /// Write every message exchanged (as the reader saw it), the session transcript and the
+    /// decrypted request and response into this directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
+    /// Draw every key and salt from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl issue`.
 #[derive(Debug, Args)]
 pub(crate) struct IssueArgs {
-    /// Directory to write the IACA certificate, the document signer and the credential into.
+    /// Directory to write into (created if missing): iaca.pem, ds.pem, reader-root.pem,
+    /// reader.pem, reader-key.cose and credential.cbor.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
-    /// Curve of the issuer and device keys.
+    /// Curve of the issuer, reader and device keys (X25519/Ed25519 and X448/Ed448 stand for
+    /// the pair, as in `mdl demo`).
     #[arg(long, value_enum, default_value_t = CurveArg::P256)]
     pub(crate) curve: CurveArg,
+    /// How the credential's device key authenticates: deviceSignature or deviceMac.
+    #[arg(long, value_enum, default_value_t = DeviceAuthArg::Signature)]
+    pub(crate) device_auth: DeviceAuthArg,
+    /// Draw every key and salt from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl holder`.
@@ -90,16 +111,20 @@ pub(crate) struct HolderArgs {
     /// request), or a comma-separated list of element identifiers.
     #[arg(long, value_name = "all|ask|ELEMENTS", default_value = "ask")]
     pub(crate) approve: String,
-    /// Curve of the ephemeral device key.
-    #[arg(long, value_enum, default_value_t = CurveArg::P256)]
-    pub(crate) curve: CurveArg,
+    /// Curve of the ephemeral device key (default: the credential's device key curve when it
+    /// can agree keys, else P-256; a deviceMac credential needs its own curve).
+    #[arg(long, value_enum)]
+    pub(crate) curve: Option<CurveArg>,
     /// Do not render the engagement as a QR code (the `mdoc:` URI is still printed).
     #[arg(long)]
     pub(crate) no_qr: bool,
     /// Write every message sent and received, SessionTranscriptBytes and the decrypted
-    /// DeviceRequest/DeviceResponse into this directory.
+    /// DeviceRequest/DeviceResponse into DIR/connection-N/ (one directory per connection).
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
+    /// Draw ephemeral keys from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl reader`.
@@ -116,10 +141,11 @@ pub(crate) struct ReaderArgs {
     pub(crate) trust: Vec<PathBuf>,
     /// Elements to request: `all`, or a comma-separated list of element identifiers
     /// (optionally `namespace/element`).
-    #[arg(long, value_name = "ELEMENTS", default_value = "all")]
+    #[arg(long, value_name = "ELEMENTS", default_value = DEFAULT_ELEMENTS)]
     pub(crate) request: String,
-    /// Reader authentication private key (PEM, PKCS#8 or SEC1).
-    #[arg(long, value_name = "PEM", requires = "reader_cert")]
+    /// Reader authentication private key: a COSE_Key with `d` (CBOR or hex, as `mdl issue`
+    /// writes reader-key.cose), or PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).
+    #[arg(long, value_name = "FILE", requires = "reader_cert")]
     pub(crate) reader_key: Option<PathBuf>,
     /// Reader authentication certificate chain (PEM, leaf first).
     #[arg(long, value_name = "PEM", requires = "reader_key")]
@@ -127,13 +153,17 @@ pub(crate) struct ReaderArgs {
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Verify validity as of this instant (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    pub(crate) at: Option<String>,
-    /// Write every message sent and received, SessionTranscriptBytes and the decrypted
-    /// DeviceRequest/DeviceResponse into this directory.
+    /// Verify validity as of this instant (RFC 3339, e.g. 2021-01-01T00:00:00Z) instead of
+    /// now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub(crate) at: Option<i64>,
+    /// Write every message sent and received, SessionTranscriptBytes, the decrypted
+    /// DeviceRequest/DeviceResponse and the EReaderKey private key into this directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
+    /// Draw the ephemeral key from a seeded RNG instead of the OS (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `mdl verify`.
@@ -148,12 +178,15 @@ pub(crate) struct VerifyArgs {
     /// IACA certificate(s) (PEM) that issuer signatures must chain to.
     #[arg(long, value_name = "IACA.pem", required = true)]
     pub(crate) trust: Vec<PathBuf>,
-    /// The reader's ephemeral private key (needed to check a deviceMac).
-    #[arg(long, value_name = "@FILE")]
+    /// The reader's ephemeral private key (needed to check a deviceMac): the raw private key
+    /// (the big-endian scalar for EC curves, as hex or binary) or a COSE_Key with `d`, given as
+    /// hex or @FILE. Its curve is the transcript's EReaderKey curve.
+    #[arg(long, value_name = "HEX|@FILE")]
     pub(crate) e_reader_key: Option<String>,
-    /// Verify validity as of this instant (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    pub(crate) at: Option<String>,
+    /// Verify validity as of this instant (RFC 3339, e.g. 2021-01-01T00:00:00Z) instead of
+    /// now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub(crate) at: Option<i64>,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -195,18 +228,27 @@ pub(crate) enum CurveArg {
     /// brainpoolP512r1 (needs the `openssl` feature).
     #[value(name = "brainpoolP512r1")]
     BrainpoolP512r1,
-    /// X25519 (ephemeral keys only).
+    /// X25519 key agreement (with Ed25519 where signatures are needed).
     #[value(name = "X25519")]
     X25519,
-    /// X448 (ephemeral keys only).
+    /// X448 key agreement (with Ed448 where signatures are needed).
     #[value(name = "X448")]
     X448,
-    /// Ed25519 (issuer and device signatures only).
+    /// Ed25519 signatures (with X25519 where session keys are needed).
     #[value(name = "Ed25519")]
     Ed25519,
-    /// Ed448 (issuer and device signatures only).
+    /// Ed448 signatures (with X448 where session keys are needed).
     #[value(name = "Ed448")]
     Ed448,
+}
+
+/// How the mdoc authenticates (2021 9.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DeviceAuthArg {
+    /// deviceSignature: COSE_Sign1 with the device key.
+    Signature,
+    /// deviceMac: COSE_Mac0 with EMacKey from ECDH(device key, EReaderKey).
+    Mac,
 }
 
 /// A `tcp:HOST:PORT` endpoint.
@@ -216,6 +258,13 @@ pub(crate) struct TcpEndpoint {
     pub(crate) host: String,
     /// Port.
     pub(crate) port: u16,
+}
+
+/// An RFC 3339 date-time as Unix seconds.
+fn parse_rfc3339(s: &str) -> Result<i64, String> {
+    mdl_proximity::msg::TDate::parse(s)
+        .map(|t| t.unix_seconds())
+        .map_err(|e| crate::output::describe(&e))
 }
 
 fn parse_tcp_endpoint(s: &str) -> Result<TcpEndpoint, String> {
@@ -264,5 +313,11 @@ mod tests {
         assert!(parse_tcp_endpoint("127.0.0.1:7000").is_err());
         assert!(parse_tcp_endpoint("tcp:host:99999").is_err());
         assert!(parse_tcp_endpoint("tcp::80").is_err());
+    }
+
+    #[test]
+    fn at_parses_rfc3339() {
+        assert_eq!(parse_rfc3339("2021-01-01T00:00:00Z"), Ok(1_609_459_200));
+        assert!(parse_rfc3339("yesterday").is_err());
     }
 }

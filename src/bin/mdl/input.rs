@@ -63,7 +63,7 @@ pub(crate) fn read_arg(arg: &str) -> Result<Input, InputError> {
 }
 
 /// Interprets the contents of a file or of stdin: an `mdoc:` URI, PEM, hex text, or binary.
-fn from_contents(buf: Vec<u8>) -> Result<Input, InputError> {
+pub(crate) fn from_contents(buf: Vec<u8>) -> Result<Input, InputError> {
     if buf.is_empty() {
         return Err(InputError::Empty);
     }

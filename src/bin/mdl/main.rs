@@ -1,15 +1,31 @@
 //! `mdl`: the command-line face of mdl-proximity.
 //!
-//! `inspect` is complete; `demo`, `issue`, `holder`, `reader` and `verify` parse their
-//! arguments and then exit with status 69 ("not yet available in this build") until the issuer,
-//! session and verify modules are merged.
+//! `demo` runs issuer, holder and reader in one process over the in-memory transport; `issue`
+//! writes a test PKI and credential; `holder` and `reader` present and read over the GmDL TCP
+//! test transport, as two processes; `verify` checks a response offline; `inspect` decodes any
+//! 18013-5 message.
 //!
-//! Exit status: 0 success, 1 malformed input or failed checks, 2 usage error, 69 unavailable.
+//! Exit status: 0 success, 1 malformed input or failed checks, 2 usage error.
+//!
+//! The binary reads the clock (`SystemTime` for certificate and MSO validity, `Instant` for
+//! session deadlines) and the OS RNG (`getrandom`, or `--seed N`); the engine does neither.
 
 mod cli;
+mod demo;
+mod dump;
+mod error;
+mod holder;
 mod input;
 mod inspect;
+mod issue;
+mod keys;
 mod output;
+mod present;
+mod qr;
+mod reader;
+mod rng;
+mod setup;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -17,6 +33,7 @@ use clap::Parser as _;
 use tracing_subscriber::EnvFilter;
 
 use cli::{Cli, Command};
+use error::{CliResult, Context as _};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -42,42 +59,20 @@ fn init_tracing(verbose: u8) {
 fn run(command: Command) -> ExitCode {
     match command {
         Command::Inspect(args) => inspect::run(&args),
-        Command::Demo(args) => {
-            tracing::debug!(?args, "demo");
-            output::unavailable("demo", "the issuer, session and verify modules")
-        }
-        Command::Issue(args) => {
-            tracing::debug!(?args, "issue");
-            output::unavailable("issue", "the issuer module")
-        }
-        Command::Holder(args) => {
-            tracing::debug!(?args, "holder");
-            output::unavailable("holder", "the holder session and its tokio driver")
-        }
-        Command::Reader(args) => {
-            if let Err(code) = check_at(args.at.as_deref()) {
-                return code;
-            }
-            tracing::debug!(?args, "reader");
-            output::unavailable("reader", "the reader session and the verify module")
-        }
-        Command::Verify(args) => {
-            if let Err(code) = check_at(args.at.as_deref()) {
-                return code;
-            }
-            tracing::debug!(?args, "verify");
-            output::unavailable("verify", "the verify module")
-        }
+        Command::Demo(args) => demo::run(&args),
+        Command::Issue(args) => issue::run(&args),
+        Command::Holder(args) => holder::run(&args),
+        Command::Reader(args) => reader::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 
-/// Rejects a malformed `--at` now, so a typo is not hidden behind "not yet available".
-fn check_at(at: Option<&str>) -> Result<(), ExitCode> {
-    match at.map(mdl_proximity::msg::TDate::parse) {
-        Some(Err(e)) => Err(output::fail(&format_args!(
-            "--at: {}",
-            output::describe(&e)
-        ))),
-        _ => Ok(()),
-    }
+/// The tokio runtime of the networked subcommands: multi-threaded (the holder's terminal
+/// prompt blocks one worker with `block_in_place`), two workers (sessions are one at a time).
+pub(crate) fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")
 }

@@ -2,8 +2,38 @@
 
 use std::process::ExitCode;
 
-/// Exit status of a subcommand whose engine is not in this build (sysexits `EX_UNAVAILABLE`).
-pub(crate) const EXIT_UNAVAILABLE: u8 = 69;
+/// Writes `text` to stdout and flushes. A consumer that went away (`mdl reader | head -1`,
+/// a closed pipe) is not an error: the rest of the output is dropped and the command still
+/// finishes and exits with its own status (`println!` would panic instead). Other write errors
+/// are reported on stderr.
+pub(crate) fn stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: writing to stdout: {e}");
+        }
+    }
+}
+
+/// `print!` through [`stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::stdout(&format!($($arg)*))
+    };
+}
+pub(crate) use out;
+
+/// `println!` through [`stdout`].
+macro_rules! outln {
+    () => {
+        $crate::output::stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
 
 /// Prints `value` as JSON on stdout, pretty unless `compact`.
 pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
@@ -13,22 +43,13 @@ pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
         // Serializing a `serde_json::Value` cannot fail (its map keys are strings).
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
     };
-    println!("{text}");
+    stdout(&format!("{text}\n"));
 }
 
 /// Prints `error: …` on stderr and returns exit status 1.
 pub(crate) fn fail(error: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::FAILURE
-}
-
-/// Refuses a subcommand whose engine is not merged yet, after its arguments parsed.
-pub(crate) fn unavailable(command: &str, needs: &str) -> ExitCode {
-    eprintln!(
-        "error: `mdl {command}` is not yet available in this build: it needs {needs}, \
-         which are not merged yet (its arguments were accepted)"
-    );
-    ExitCode::from(EXIT_UNAVAILABLE)
 }
 
 /// A decode error as a sentence: byte-level faults say "malformed CBOR", shape faults lead

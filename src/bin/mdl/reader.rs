@@ -1,0 +1,345 @@
+//! `mdl reader`: engage with a holder from its `mdoc:` URI, connect by the TCP method it
+//! advertises, request elements (with reader authentication when given a key), verify the
+//! response and print the outcome. Also the reader half that `mdl demo` runs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use mdl_proximity::cbor::{self, Tag24};
+use mdl_proximity::crypto::{certificate_public_key, EphemeralPrivateKey};
+use mdl_proximity::driver::{reader_exchange, reader_terminate, Direction};
+use mdl_proximity::issuer::{PrivateKey, MDL_DOC_TYPE};
+use mdl_proximity::msg::engagement::{from_qr_uri, DeviceRetrievalMethod};
+use mdl_proximity::msg::{DeviceEngagementBytes, DeviceRequest, DeviceResponse, Handover};
+use mdl_proximity::reader::{ReaderKey, RequestBuilder};
+use mdl_proximity::session::{ReaderConfig, ReaderSession, Termination};
+use mdl_proximity::verify::{self, TrustAnchors, VerificationReport};
+use mdl_transport::Transport;
+use mdl_transport_mock::TcpTransport;
+use serde_json::json;
+
+use crate::cli::{ReaderArgs, TcpEndpoint};
+use crate::dump::{self, MessageDump};
+use crate::error::{CliError, CliResult, Context as _};
+use crate::input::{read_arg, Input};
+use crate::output::{out, outln};
+use crate::present;
+use crate::rng::CliRng;
+use crate::setup::{parse_elements, request_name_spaces, validation_time};
+
+/// How long to wait for the holder's TCP listener to accept.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `mdl reader`: 0 if the response verified completely, 1 otherwise.
+pub(crate) fn run(args: &ReaderArgs) -> ExitCode {
+    let outcome = crate::runtime().and_then(|rt| rt.block_on(read(args)));
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => e.report(),
+    }
+}
+
+// ---- pieces shared with `mdl demo` ------------------------------------------------------------
+
+/// A reader session on the curve of the holder's EDeviceKey, with its ephemeral key kept as a
+/// [`PrivateKey`] too so that `--dump` can write it for offline deviceMac checks.
+pub(crate) fn start_session(
+    engagement: DeviceEngagementBytes,
+    rng: &mut CliRng,
+) -> CliResult<(ReaderSession, PrivateKey)> {
+    let curve = engagement.value().security.e_device_key.value().curve;
+    let key = PrivateKey::generate(curve, rng)
+        .with_context(|| format!("generating EReaderKey on the holder's curve {curve}"))?;
+    let e_reader_key = EphemeralPrivateKey::from_bytes(curve, key.expose_secret())
+        .with_context(|| format!("EReaderKey on {curve}"))?;
+    let session = ReaderSession::new(
+        ReaderConfig::default(),
+        e_reader_key,
+        engagement,
+        Handover::Qr,
+        Instant::now(),
+    )
+    .context("starting the reader session")?;
+    Ok((session, key))
+}
+
+/// The reader's authentication key and certificate chain (leaf first, DER).
+#[derive(Debug)]
+pub(crate) struct ReaderAuth {
+    /// The private key.
+    pub(crate) key: PrivateKey,
+    /// x5chain.
+    pub(crate) chain: Vec<Vec<u8>>,
+}
+
+/// The DeviceRequest for `elements` of the mDL, signed (readerAuth) when `auth` is given.
+pub(crate) fn build_request(
+    elements: &[(String, String)],
+    auth: Option<&ReaderAuth>,
+    session: &ReaderSession,
+) -> CliResult<DeviceRequest> {
+    let builder = RequestBuilder::new().doc(MDL_DOC_TYPE, request_name_spaces(elements));
+    match auth {
+        None => builder
+            .build()
+            .ok_or_else(|| CliError::msg("empty request")),
+        Some(auth) => {
+            let signer = auth.key.signer().context("reader key cannot sign")?;
+            builder
+                .build_signed(
+                    ReaderKey {
+                        signer: &signer,
+                        certificate_chain: &auth.chain,
+                    },
+                    session.transcript(),
+                )
+                .context("signing the request (readerAuth)")
+        }
+    }
+}
+
+/// Sends `request`, waits for the response, terminates with status 20, and (with `dump`)
+/// writes every message, the transcript, EReaderKey and the decrypted request and response.
+pub(crate) async fn exchange<T: Transport>(
+    session: &mut ReaderSession,
+    e_reader_key: &PrivateKey,
+    transport: &mut T,
+    request: &DeviceRequest,
+    dump_dir: Option<&Path>,
+) -> CliResult<DeviceResponse> {
+    let mut messages = dump_dir.map(|d| MessageDump::new(d.to_owned()));
+    if let Some(dir) = dump_dir {
+        dump::write(
+            dir,
+            "session-transcript.cbor",
+            &session.transcript().tagged_bytes(),
+        )?;
+        dump::write(dir, "e-reader-key.cose", &e_reader_key.to_cose_bytes())?;
+        // The session encrypts exactly `cbor::to_vec(request)`.
+        dump::write(
+            dir,
+            &dump::numbered("device-request", 1),
+            &cbor::to_vec(request),
+        )?;
+    }
+    let mut tap = |direction: Direction, bytes: &[u8]| {
+        if let Some(m) = messages.as_mut() {
+            m.record(direction, bytes);
+        }
+    };
+    let received = reader_exchange(session, transport, request, Some(&mut tap)).await;
+    reader_terminate(session, transport, Termination::Status, Some(&mut tap)).await;
+    let received = received.context("no response from the holder")?;
+    if let Some(dir) = dump_dir {
+        dump::write(dir, &dump::numbered("device-response", 1), &received.bytes)?;
+    }
+    if let Some(m) = messages {
+        m.finish()?;
+    }
+    received
+        .response
+        .context("the holder's response is not a DeviceResponse")
+}
+
+/// Verifies `response` as this session's reader at `at`.
+pub(crate) fn verify_response(
+    response: &DeviceResponse,
+    session: &ReaderSession,
+    trust: &TrustAnchors,
+    at: i64,
+) -> VerificationReport {
+    verify::response(
+        response,
+        session.transcript(),
+        trust,
+        Some(session.e_reader_key()),
+        at,
+    )
+}
+
+// ---- `mdl reader` -----------------------------------------------------------------------------
+
+/// Loads every `--trust` PEM file into one set of anchors.
+pub(crate) fn load_trust(paths: &[PathBuf], what: &str) -> CliResult<TrustAnchors> {
+    let mut anchors = TrustAnchors::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{what}: reading {}", path.display()))?;
+        let loaded =
+            TrustAnchors::from_pem(&text).with_context(|| format!("{what}: {}", path.display()))?;
+        for anchor in &loaded {
+            anchors.add(anchor.clone());
+        }
+    }
+    Ok(anchors)
+}
+
+/// The holder's engagement from `--engagement`: an `mdoc:` URI, or DeviceEngagement bytes
+/// (tagged or not), given directly, as @FILE or on stdin.
+fn read_engagement(arg: &str) -> CliResult<DeviceEngagementBytes> {
+    match read_arg(arg).context("--engagement")? {
+        Input::MdocUri(uri) => from_qr_uri(&uri)
+            .map_err(|e| CliError::msg(format!("--engagement: {}", crate::output::describe(&e)))),
+        Input::Bytes(bytes) => Tag24::from_tagged_slice(&bytes)
+            .or_else(|_| Tag24::from_bytes(bytes))
+            .map_err(|e| CliError::msg(format!("--engagement: {}", crate::output::describe(&e)))),
+        Input::Pem(_) => Err(CliError::usage(
+            "--engagement: a certificate is not an engagement",
+        )),
+    }
+}
+
+/// The TCP endpoint: `--connect`, else the engagement's -18224 retrieval method.
+fn endpoint(
+    engagement: &DeviceEngagementBytes,
+    connect: Option<&TcpEndpoint>,
+) -> CliResult<TcpEndpoint> {
+    if let Some(c) = connect {
+        return Ok(c.clone());
+    }
+    let methods = engagement.value().device_retrieval_methods.as_ref();
+    methods
+        .into_iter()
+        .flat_map(|m| m.iter())
+        .find_map(|m| match m {
+            DeviceRetrievalMethod::Tcp(o) => Some(TcpEndpoint {
+                host: o.host.clone(),
+                port: o.port,
+            }),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            let types: Vec<String> = methods
+                .into_iter()
+                .flat_map(|m| m.iter())
+                .map(|m| m.method_type().to_string())
+                .collect();
+            CliError::usage(format!(
+                "the engagement advertises no TCP retrieval method (type -18224; it has {}): \
+                 give --connect tcp:HOST:PORT",
+                if types.is_empty() {
+                    "none".to_owned()
+                } else {
+                    format!("types {}", types.join(", "))
+                }
+            ))
+        })
+}
+
+/// `--reader-key` and `--reader-cert`, checked to belong together.
+fn load_reader_auth(key: &Path, cert: &Path) -> CliResult<ReaderAuth> {
+    let key_bytes = zeroize::Zeroizing::new(
+        std::fs::read(key).with_context(|| format!("--reader-key: reading {}", key.display()))?,
+    );
+    let key = crate::keys::read_private_key(&key_bytes)
+        .with_context(|| format!("--reader-key {}", key.display()))?;
+    let bytes = std::fs::read(cert)
+        .with_context(|| format!("--reader-cert: reading {}", cert.display()))?;
+    let chain = match crate::input::from_contents(bytes)
+        .with_context(|| format!("--reader-cert {}", cert.display()))?
+    {
+        Input::Pem(ders) => ders,
+        Input::Bytes(der) => vec![der],
+        Input::MdocUri(_) => {
+            return Err(CliError::msg(format!(
+                "--reader-cert {}: not a certificate",
+                cert.display()
+            )))
+        }
+    };
+    let leaf = chain
+        .first()
+        .ok_or_else(|| CliError::msg("--reader-cert: no certificate"))?;
+    let leaf_cert = <x509_cert::Certificate as der::Decode>::from_der(leaf)
+        .context("--reader-cert: leaf certificate")?;
+    let leaf_key = certificate_public_key(&leaf_cert).context("--reader-cert: leaf public key")?;
+    if &leaf_key != key.public_key() {
+        return Err(CliError::usage(
+            "--reader-key is not the key of the --reader-cert leaf certificate",
+        ));
+    }
+    Ok(ReaderAuth { key, chain })
+}
+
+async fn read(args: &ReaderArgs) -> CliResult<bool> {
+    let at = validation_time(args.at);
+    let trust = load_trust(&args.trust, "--trust")?;
+    let elements = parse_elements(&args.request)?;
+    let auth = match (&args.reader_key, &args.reader_cert) {
+        (Some(k), Some(c)) => Some(load_reader_auth(k, c)?),
+        _ => None,
+    };
+    let engagement = read_engagement(&args.engagement)?;
+    let target = endpoint(&engagement, args.connect.as_ref())?;
+    if let Some(dir) = &args.dump {
+        dump::create_dir(dir)?;
+    }
+    let mut rng = CliRng::new(args.seed);
+
+    tracing::info!(host = %target.host, port = target.port, "connecting");
+    let mut transport = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        TcpTransport::connect_host_port(&target.host, target.port),
+    )
+    .await
+    .map_err(|_| {
+        CliError::msg(format!(
+            "connecting to tcp:{}:{}: no answer within {} s",
+            target.host,
+            target.port,
+            CONNECT_TIMEOUT.as_secs()
+        ))
+    })?
+    .with_context(|| format!("connecting to tcp:{}:{}", target.host, target.port))?;
+
+    let (mut session, e_reader_key) = start_session(engagement, &mut rng)?;
+    let request = build_request(&elements, auth.as_ref(), &session)?;
+    let response = exchange(
+        &mut session,
+        &e_reader_key,
+        &mut transport,
+        &request,
+        args.dump.as_deref(),
+    )
+    .await?;
+    let report = verify_response(&response, &session, &trust, at);
+
+    if args.json {
+        let mut out = present::report_json(&report, Some(&response));
+        if let serde_json::Value::Object(obj) = &mut out {
+            obj.insert(
+                "holder".into(),
+                json!(format!("tcp:{}:{}", target.host, target.port)),
+            );
+            obj.insert(
+                "request".into(),
+                json!({
+                    "elements": elements.iter().map(|(ns, el)| format!("{ns}/{el}")).collect::<Vec<_>>(),
+                    "readerAuth": auth.is_some(),
+                }),
+            );
+            obj.insert("at".into(), json!(at));
+        }
+        crate::output::print_json(&out, false);
+    } else {
+        outln!(
+            "read from tcp:{}:{}: {} element{} requested{}",
+            target.host,
+            target.port,
+            elements.len(),
+            if elements.len() == 1 { "" } else { "s" },
+            if auth.is_some() {
+                ", signed (readerAuth)"
+            } else {
+                ", unsigned"
+            }
+        );
+        out!("{}", present::report_text(&report, Some(&response)));
+    }
+    if let Some(dir) = &args.dump {
+        eprintln!("dump written to {}", dir.display());
+    }
+    Ok(report.is_valid())
+}
