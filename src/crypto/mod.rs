@@ -39,7 +39,7 @@ pub use seeded_rng::SeededRng;
 pub use session::{session_salt, SessionCipher, SessionKeys};
 pub use sign::{signature_algorithm, verify_signature, Signer, SoftwareSigner};
 pub use x509_key::{
-    certificate_public_key, cose_key_from_spki, cose_key_from_spki_der, oid,
+    certificate_public_key, cose_key_from_spki, cose_key_from_spki_der, curve_of_named_curve, oid,
     spki_der_from_cose_key, spki_from_cose_key, verify_certificate_signature,
 };
 

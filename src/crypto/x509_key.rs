@@ -50,6 +50,11 @@ pub mod oid {
     pub const ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
 }
 
+/// The 18013-5 curve of an X.509 / PKCS#8 named-curve OID (id-ecPublicKey parameters), if any.
+pub fn curve_of_named_curve(oid: &ObjectIdentifier) -> Option<Curve> {
+    NAMED_CURVES.iter().find(|(o, _)| o == oid).map(|(_, c)| *c)
+}
+
 const NAMED_CURVES: [(ObjectIdentifier, Curve); 7] = [
     (oid::P256, Curve::P256),
     (oid::P384, Curve::P384),
@@ -109,10 +114,7 @@ pub fn cose_key_from_spki(spki: &SubjectPublicKeyInfoOwned) -> Result<CoseKey, C
         .ok_or_else(|| CryptoError::Certificate("id-ecPublicKey without a named curve".into()))?
         .decode_as()
         .map_err(|e| cert_err("id-ecPublicKey parameters are not a named curve", e))?;
-    let curve = NAMED_CURVES
-        .iter()
-        .find(|(o, _)| *o == named)
-        .map(|(_, c)| *c)
+    let curve = curve_of_named_curve(&named)
         .ok_or_else(|| CryptoError::UnsupportedAlgorithm(format!("named curve {named}")))?;
     let len = curve
         .coordinate_len()

@@ -18,21 +18,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{CliError, CliResult, Context as _};
 
-const NAMED_CURVES: [(ObjectIdentifier, Curve); 7] = [
-    (oid::P256, Curve::P256),
-    (oid::P384, Curve::P384),
-    (oid::P521, Curve::P521),
-    (oid::BRAINPOOL_P256R1, Curve::BRAINPOOL_P256R1),
-    (oid::BRAINPOOL_P320R1, Curve::BRAINPOOL_P320R1),
-    (oid::BRAINPOOL_P384R1, Curve::BRAINPOOL_P384R1),
-    (oid::BRAINPOOL_P512R1, Curve::BRAINPOOL_P512R1),
-];
-
 fn named_curve(oid: ObjectIdentifier) -> CliResult<Curve> {
-    NAMED_CURVES
-        .iter()
-        .find(|(o, _)| *o == oid)
-        .map(|(_, c)| *c)
+    mdl_proximity::crypto::curve_of_named_curve(&oid)
         .ok_or_else(|| CliError::msg(format!("named curve {oid} is not one of 18013-5")))
 }
 

@@ -4,11 +4,10 @@
 use indexmap::IndexMap;
 use mdl_proximity::crypto::Curve;
 use mdl_proximity::issuer::{
-    issue_mdoc, pki::IssuerPki, pki::ReaderPki, sample_mdl_elements, sample_mdl_name_spaces,
-    Credential, DeviceAuthMethod, DigestIdOrder, MdocRequest, MdocValidity, PrivateKey,
-    MDL_DOC_TYPE, MDL_NAMESPACE,
+    pki::IssuerPki, pki::ReaderPki, sample_mdl_credential, sample_mdl_elements, Credential,
+    DeviceAuthMethod, SampleMdl, MDL_NAMESPACE,
 };
-use mdl_proximity::msg::{mso::DigestAlgorithm, request::DataElements, FullDate, TDate};
+use mdl_proximity::msg::{request::DataElements, FullDate};
 
 use crate::cli::{CurveArg, DeviceAuthArg};
 use crate::error::{CliError, CliResult, Context as _};
@@ -26,13 +25,6 @@ pub(crate) fn unix_now() -> i64 {
 /// The validation time: `--at` if given, else now.
 pub(crate) fn validation_time(at: Option<i64>) -> i64 {
     at.unwrap_or_else(unix_now)
-}
-
-/// The calendar date (UTC) of a Unix time.
-fn full_date(unix: i64) -> CliResult<FullDate> {
-    let t = TDate::from_unix(unix).ok_or_else(|| CliError::msg("date out of range"))?;
-    // `from_unix` writes `YYYY-MM-DDTHH:MM:SSZ`: the first ten characters are the date.
-    FullDate::parse(&t.as_str()[..10]).context("calendar date")
 }
 
 // ---- curves -----------------------------------------------------------------------------------
@@ -191,44 +183,23 @@ pub(crate) fn issue_test_mdl(
     rng: &mut CliRng,
 ) -> CliResult<TestIssuance> {
     let start = now - BACKDATE_SECONDS;
-    let issuer = IssuerPki::generate(curves.signature, TEST_COUNTRY, start, rng)
-        .with_context(|| format!("generating the issuer PKI on {}", curves.signature))?;
+    let (credential, issuer) = sample_mdl_credential(
+        &SampleMdl {
+            issuer_curve: curves.signature,
+            device_curve: curves.device_key(method),
+            device_auth: method,
+            country: TEST_COUNTRY,
+            now: start,
+        },
+        rng,
+    )
+    .with_context(|| format!("issuing the test mDL on {}", curves.signature))?;
     let reader = ReaderPki::generate(curves.signature, start, rng)
         .with_context(|| format!("generating the reader PKI on {}", curves.signature))?;
-    let device_curve = curves.device_key(method);
-    let device_key = PrivateKey::generate(device_curve, rng)
-        .with_context(|| format!("generating the device key on {device_curve}"))?;
-    let issue_date = full_date(now)?;
-    let expiry_date = full_date(now + 5 * 365 * 86_400)?;
-    let request = MdocRequest {
-        doc_type: MDL_DOC_TYPE.to_owned(),
-        name_spaces: sample_mdl_name_spaces(issue_date, expiry_date),
-        device_key: device_key.public_key().clone(),
-        key_authorizations: None,
-        validity: MdocValidity {
-            signed: start,
-            valid_from: start,
-            valid_until: now + 365 * 86_400,
-            expected_update: None,
-        },
-        digest_algorithm: DigestAlgorithm::Sha256,
-        digest_ids: DigestIdOrder::Shuffled,
-    };
-    let ds_signer = issuer
-        .ds_key
-        .signer()
-        .context("Document Signer key cannot sign")?;
-    let issuer_signed =
-        issue_mdoc(&request, &ds_signer, issuer.ds.der(), rng).context("issuing the mDL")?;
     Ok(TestIssuance {
         issuer,
         reader,
-        credential: Credential {
-            doc_type: MDL_DOC_TYPE.to_owned(),
-            issuer_signed,
-            device_key,
-            device_auth: method,
-        },
+        credential,
     })
 }
 
