@@ -14,8 +14,8 @@
 //!
 //! Credentials and PKIs are issued once, outside the timed loop; each fixture's presentation is
 //! run and checked (report valid, the 6 elements verified) before it is timed. Baselines (P-256
-//! sign + verify, P-256 keygen + ECDH, SHA-256 of 1 KiB) run in the same process, so results
-//! can be read as ratios on a noisy machine (see BENCHMARKS.md).
+//! sign + verify, each alone, P-256 keygen + ECDH, each alone, SHA-256 of 1 KiB) run in the same
+//! process, so results can be read as ratios on a noisy machine (see BENCHMARKS.md).
 //!
 //! Run: `cargo bench --bench presentation` (a few minutes on 2 cores).
 
@@ -398,6 +398,19 @@ fn baselines(c: &mut Criterion) {
             let z = key.agree(black_box(&peer)).expect("ECDH");
             black_box((public, z))
         });
+    });
+
+    // The two halves of the above: a fixed-base and a variable-base scalar multiplication.
+    group.bench_function("p256_keygen", |b| {
+        b.iter(|| {
+            EphemeralPrivateKey::generate(Curve::P256, &mut rng)
+                .and_then(|key| key.public_key())
+                .expect("P-256 key")
+        });
+    });
+    let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
+    group.bench_function("p256_ecdh", |b| {
+        b.iter(|| key.agree(black_box(&peer)).expect("ECDH"));
     });
 
     let kib = [0xa5_u8; 1024];
