@@ -177,18 +177,18 @@ impl Fixture {
 
     /// One whole presentation; returns the reader's verification report.
     fn present(&mut self, now: Instant) -> Result<VerificationReport> {
-        let (reader, response) = self.exchange(now)?;
+        let done = self.exchange(now)?;
         Ok(verify::response(
-            &response,
-            reader.transcript(),
+            &done.response,
+            done.reader.transcript(),
             &self.iacas,
-            Some(reader.e_reader_key()),
+            Some(done.reader.e_reader_key()),
             AT,
         ))
     }
 
     /// Everything up to the reader holding the decrypted DeviceResponse (not yet verified).
-    fn exchange(&mut self, now: Instant) -> Result<(ReaderSession, DeviceResponse)> {
+    fn exchange(&mut self, now: Instant) -> Result<Exchanged> {
         // Holder: engagement, shown as a QR code.
         let e_device_key = EphemeralPrivateKey::generate(self.session_curve, &mut self.rng)?;
         let engagement = Tag24::new(DeviceEngagement::new(e_device_key.public_key()?, vec![]));
@@ -237,7 +237,11 @@ impl Fixture {
             Output::Event(ReaderEvent::Response(r)) => r,
             other => return Err(format!("reader: unexpected {other:?}").into()),
         };
-        Ok((reader, received.response?))
+        Ok(Exchanged {
+            reader,
+            response: received.response?,
+            sizes: [uri.len(), establishment.len(), session_data.len()],
+        })
     }
 
     fn request(
@@ -256,6 +260,14 @@ impl Fixture {
             None => builder.build().ok_or("empty request")?,
         })
     }
+}
+
+/// A presentation up to the reader holding the decrypted response.
+struct Exchanged {
+    reader: ReaderSession,
+    response: DeviceResponse,
+    /// Bytes of the `mdoc:` URI, the SessionEstablishment and the response's SessionData.
+    sizes: [usize; 3],
 }
 
 /// The one message a session queued (sessions queue a Transmit, then report a Timeout).
@@ -320,6 +332,14 @@ fn full_presentation(c: &mut Criterion) {
             .present(now)
             .unwrap_or_else(|e| panic!("{name}: presentation: {e}"));
         check(&report, name).unwrap_or_else(|e| panic!("{e}"));
+        let [uri, establishment, response] = fx
+            .exchange(now)
+            .unwrap_or_else(|e| panic!("{name}: exchange: {e}"))
+            .sizes;
+        eprintln!(
+            "{name}: mdoc: URI {uri} B, SessionEstablishment {establishment} B, \
+             response SessionData {response} B"
+        );
         group.bench_function(name, |b| {
             b.iter(|| {
                 black_box(
@@ -336,7 +356,9 @@ fn full_presentation(c: &mut Criterion) {
 fn parts(c: &mut Criterion) {
     let now = Instant::now();
     let mut fx = Fixture::new(&VARIANTS[0]).expect("P-256 fixture");
-    let (reader, response) = fx.exchange(now).expect("P-256 exchange");
+    let Exchanged {
+        reader, response, ..
+    } = fx.exchange(now).expect("P-256 exchange");
     let transcript = reader.transcript();
     let verify = || {
         verify::response(
