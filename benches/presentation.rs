@@ -17,13 +17,20 @@
 //! sign + verify, each alone, P-256 keygen + ECDH, each alone, SHA-256 of 1 KiB) run in the same
 //! process, so results can be read as ratios on a noisy machine (see BENCHMARKS.md).
 //!
-//! Run: `cargo bench --bench presentation` (a few minutes on 2 cores).
+//! After criterion, a paired pass times every workload again, interleaved round by round with
+//! the P-256 baselines, and prints the median ratios as a Markdown table: on a shared machine
+//! whose speed changes from one second to the next, ratios taken within the same few
+//! milliseconds are far steadier than ratios of criterion medians taken a minute apart.
+//!
+//! Run: `cargo bench --bench presentation` (about 1.5 minutes on 2 cores), then
+//! `python3 benches/medians.py` to tabulate criterion's medians. `cargo test --bench
+//! presentation` runs every workload once (the checks included) as a smoke test.
 
 use std::error::Error;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::Criterion;
 use sha2::{Digest, Sha256};
 
 use mdl_proximity::cbor::Tag24;
@@ -322,133 +329,257 @@ fn check(report: &VerificationReport, label: &str) -> Result<()> {
     Ok(())
 }
 
-fn full_presentation(c: &mut Criterion) {
-    let now = Instant::now();
-    let mut group = c.benchmark_group("full_presentation");
-    for variant in &VARIANTS {
-        let name = variant.name;
-        let mut fx = Fixture::new(variant).unwrap_or_else(|e| panic!("{name}: fixture: {e}"));
-        let report = fx
-            .present(now)
-            .unwrap_or_else(|e| panic!("{name}: presentation: {e}"));
-        check(&report, name).unwrap_or_else(|e| panic!("{e}"));
-        let [uri, establishment, response] = fx
-            .exchange(now)
-            .unwrap_or_else(|e| panic!("{name}: exchange: {e}"))
-            .sizes;
-        eprintln!(
-            "{name}: mdoc: URI {uri} B, SessionEstablishment {establishment} B, \
-             response SessionData {response} B"
-        );
-        group.bench_function(name, |b| {
-            b.iter(|| {
+/// A named piece of work: timed by criterion, then again by the paired-ratio pass.
+struct Workload {
+    group: &'static str,
+    name: &'static str,
+    run: Box<dyn FnMut()>,
+}
+
+impl Workload {
+    fn new(group: &'static str, name: &'static str, run: impl FnMut() + 'static) -> Self {
+        Self {
+            group,
+            name,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// A message about as long as a DeviceAuthenticationBytes (hashing is a small part).
+const MSG: [u8; 256] = [0x5a; 256];
+
+/// One P-256 ECDSA sign + verify, with a fixed key.
+fn sign_verify(seed: u64) -> impl FnMut() {
+    let signer = SoftwareSigner::generate(Curve::P256, &mut SeededRng::new(seed)).expect("P-256");
+    let (public, alg) = (signer.public_key(), signer.algorithm());
+    move || {
+        let sig = signer.sign(black_box(&MSG)).expect("P-256 signs");
+        verify_signature(&public, alg, &MSG, &sig).expect("own signature verifies");
+    }
+}
+
+/// One P-256 key generation (scalar and public key) + ECDH with a fixed peer.
+fn keygen_ecdh(seed: u64) -> impl FnMut() {
+    let mut rng = SeededRng::new(seed);
+    let peer = EphemeralPrivateKey::generate(Curve::P256, &mut rng)
+        .and_then(|k| k.public_key())
+        .expect("P-256 peer key");
+    move || {
+        let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
+        let public = key.public_key().expect("public key");
+        let z = key.agree(black_box(&peer)).expect("ECDH");
+        black_box((public, z));
+    }
+}
+
+fn baselines() -> Vec<Workload> {
+    let mut rng = SeededRng::new(7);
+    let signer = SoftwareSigner::generate(Curve::P256, &mut rng).expect("P-256 key");
+    let verifier = (signer.public_key(), signer.algorithm());
+    let sig = signer.sign(&MSG).expect("P-256 signs");
+    let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
+    let peer = EphemeralPrivateKey::generate(Curve::P256, &mut rng)
+        .and_then(|k| k.public_key())
+        .expect("P-256 peer key");
+    let kib = [0xa5_u8; 1024];
+    vec![
+        Workload::new("baseline", "p256_sign_verify", sign_verify(7)),
+        Workload::new("baseline", "p256_sign", move || {
+            black_box(signer.sign(black_box(&MSG)).expect("P-256 signs"));
+        }),
+        Workload::new("baseline", "p256_verify", move || {
+            let (public, alg) = &verifier;
+            verify_signature(public, *alg, black_box(&MSG), &sig).expect("verifies");
+        }),
+        Workload::new("baseline", "p256_keygen_ecdh", keygen_ecdh(8)),
+        // The two halves of the above: a fixed-base and a variable-base scalar multiplication.
+        Workload::new("baseline", "p256_keygen", move || {
+            let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
+            black_box(key.public_key().expect("public key"));
+        }),
+        Workload::new("baseline", "p256_ecdh", move || {
+            black_box(key.agree(black_box(&peer)).expect("ECDH"));
+        }),
+        Workload::new("baseline", "sha256_1kib", move || {
+            black_box(Sha256::digest(black_box(&kib)));
+        }),
+    ]
+}
+
+/// Every variant, each checked once (report valid, the 6 elements verified) before timing.
+fn presentations(now: Instant) -> Vec<Workload> {
+    VARIANTS
+        .iter()
+        .map(|variant| {
+            let name = variant.name;
+            let mut fx = Fixture::new(variant).unwrap_or_else(|e| panic!("{name}: fixture: {e}"));
+            let report = fx
+                .present(now)
+                .unwrap_or_else(|e| panic!("{name}: presentation: {e}"));
+            check(&report, name).unwrap_or_else(|e| panic!("{e}"));
+            let [uri, establishment, response] = fx
+                .exchange(now)
+                .unwrap_or_else(|e| panic!("{name}: exchange: {e}"))
+                .sizes;
+            eprintln!(
+                "{name}: mdoc: URI {uri} B, SessionEstablishment {establishment} B, \
+                 response SessionData {response} B"
+            );
+            Workload::new("full_presentation", name, move || {
                 black_box(
                     fx.present(now)
                         .expect("the presentation succeeded before timing"),
-                )
-            });
-        });
-    }
-    group.finish();
+                );
+            })
+        })
+        .collect()
 }
 
-/// `Presenter::respond` and `verify::response` alone, on P-256 with deviceSignature.
-fn parts(c: &mut Criterion) {
-    let now = Instant::now();
+/// `verify::response` and `Presenter::respond` alone, on P-256 with deviceSignature.
+fn parts(now: Instant) -> Vec<Workload> {
     let mut fx = Fixture::new(&VARIANTS[0]).expect("P-256 fixture");
-    let Exchanged {
-        reader, response, ..
-    } = fx.exchange(now).expect("P-256 exchange");
-    let transcript = reader.transcript();
-    let verify = || {
+    let verified = fx.exchange(now).expect("P-256 exchange");
+    let answered = fx.exchange(now).expect("P-256 exchange");
+    let request = fx
+        .request(answered.reader.transcript())
+        .expect("P-256 request");
+    let Fixture {
+        mut presenter,
+        iacas,
+        ..
+    } = fx;
+    let verify = move || {
         verify::response(
-            &response,
-            transcript,
-            &fx.iacas,
-            Some(reader.e_reader_key()),
+            &verified.response,
+            verified.reader.transcript(),
+            &iacas,
+            Some(verified.reader.e_reader_key()),
             AT,
         )
     };
     check(&verify(), "reader_verify").unwrap_or_else(|e| panic!("{e}"));
-    c.benchmark_group("reader_verify")
-        .bench_function("p256", |b| b.iter(|| black_box(verify())));
-
-    let request = fx.request(transcript).expect("request");
-    let mut presenter = fx.presenter;
-    c.benchmark_group("holder_respond")
-        .bench_function("p256", |b| {
-            b.iter(|| {
-                black_box(
-                    presenter
-                        .respond(&request, transcript, AT)
-                        .expect("the presenter answered this request above"),
-                )
-            });
-        });
+    vec![
+        Workload::new("reader_verify", "p256", move || {
+            black_box(verify());
+        }),
+        Workload::new("holder_respond", "p256", move || {
+            black_box(
+                presenter
+                    .respond(&request, answered.reader.transcript(), AT)
+                    .expect("the presenter answers this request"),
+            );
+        }),
+    ]
 }
 
-fn baselines(c: &mut Criterion) {
-    let mut group = c.benchmark_group("baseline");
-    let mut rng = SeededRng::new(7);
-    // A message about as long as a DeviceAuthenticationBytes (hashing is a small part).
-    let msg = [0x5a_u8; 256];
-
-    let signer = SoftwareSigner::generate(Curve::P256, &mut rng).expect("P-256 key");
-    let public = signer.public_key();
-    let alg = signer.algorithm();
-    group.bench_function("p256_sign_verify", |b| {
-        b.iter(|| {
-            let sig = signer.sign(black_box(&msg)).expect("P-256 signs");
-            verify_signature(&public, alg, &msg, &sig).expect("own signature verifies");
-        });
-    });
-    group.bench_function("p256_sign", |b| {
-        b.iter(|| signer.sign(black_box(&msg)).expect("P-256 signs"));
-    });
-    let sig = signer.sign(&msg).expect("P-256 signs");
-    group.bench_function("p256_verify", |b| {
-        b.iter(|| verify_signature(&public, alg, black_box(&msg), &sig).expect("verifies"));
-    });
-
-    let peer = EphemeralPrivateKey::generate(Curve::P256, &mut rng)
-        .and_then(|k| k.public_key())
-        .expect("P-256 peer key");
-    group.bench_function("p256_keygen_ecdh", |b| {
-        b.iter(|| {
-            let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
-            let public = key.public_key().expect("public key");
-            let z = key.agree(black_box(&peer)).expect("ECDH");
-            black_box((public, z))
-        });
-    });
-
-    // The two halves of the above: a fixed-base and a variable-base scalar multiplication.
-    group.bench_function("p256_keygen", |b| {
-        b.iter(|| {
-            EphemeralPrivateKey::generate(Curve::P256, &mut rng)
-                .and_then(|key| key.public_key())
-                .expect("P-256 key")
-        });
-    });
-    let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
-    group.bench_function("p256_ecdh", |b| {
-        b.iter(|| key.agree(black_box(&peer)).expect("ECDH"));
-    });
-
-    let kib = [0xa5_u8; 1024];
-    group.bench_function("sha256_1kib", |b| {
-        b.iter(|| Sha256::digest(black_box(&kib)));
-    });
-    group.finish();
+/// Mean seconds per call of `f` over `iters` calls.
+fn seconds_per_call(f: &mut dyn FnMut(), iters: u32) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed().as_secs_f64() / f64::from(iters)
 }
 
-criterion_group! {
-    name = benches;
+/// How many calls of `f` take about 3 ms (at least 1).
+fn calls_per_chunk(f: &mut dyn FnMut()) -> u32 {
+    f(); // warm caches
+    let per_call = seconds_per_call(f, 3).max(1e-9);
+    // Truncation is intended: a whole number of calls, at most 10 000.
+    (0.003 / per_call).clamp(1.0, 10_000.0) as u32
+}
+
+/// Seconds as µs or ms.
+fn duration(seconds: f64) -> String {
+    if seconds >= 1e-3 {
+        format!("{:.2} ms", seconds * 1e3)
+    } else {
+        format!("{:.1} µs", seconds * 1e6)
+    }
+}
+
+/// A ratio with 2 decimals, or 4 when below 0.1.
+fn ratio(r: f64) -> String {
+    if r >= 0.1 {
+        format!("{r:.2}")
+    } else {
+        format!("{r:.4}")
+    }
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    // Rounding to the nearest index is intended (a sample quantile).
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Paired ratios, robust to a shared machine whose speed changes from second to second: each
+/// round times ~3 ms of P-256 sign+verify, ~3 ms (at least one call) of the workload and ~3 ms of
+/// P-256 keygen+ECDH back to back, and takes the workload's time per call over each baseline's
+/// time per call of that same round; the table gives the median over the rounds (and the
+/// quartiles of the sign+verify ratio). Printed as Markdown.
+fn paired_ratios(workloads: &mut [Workload], rounds: usize) {
+    let mut sv = sign_verify(70);
+    let mut ke = keygen_ecdh(80);
+    let (sv_calls, ke_calls) = (calls_per_chunk(&mut sv), calls_per_chunk(&mut ke));
+    println!("\npaired ratios, median of {rounds} rounds (see benches/presentation.rs)\n");
+    println!("| workload | median time | ÷ sign+verify | sign+verify quartiles | ÷ keygen+ECDH |");
+    println!("|---|---:|---:|---:|---:|");
+    for w in workloads.iter_mut() {
+        let calls = calls_per_chunk(&mut w.run);
+        let (mut times, mut by_sv, mut by_ke) = (vec![], vec![], vec![]);
+        for _ in 0..rounds {
+            let sv_t = seconds_per_call(&mut sv, sv_calls);
+            let w_t = seconds_per_call(&mut w.run, calls);
+            let ke_t = seconds_per_call(&mut ke, ke_calls);
+            times.push(w_t);
+            by_sv.push(w_t / sv_t);
+            by_ke.push(w_t / ke_t);
+        }
+        for v in [&mut times, &mut by_sv, &mut by_ke] {
+            v.sort_by(f64::total_cmp);
+        }
+        println!(
+            "| `{}/{}` | {} | {} | {}–{} | {} |",
+            w.group,
+            w.name,
+            duration(quantile(&times, 0.5)),
+            ratio(quantile(&by_sv, 0.5)),
+            ratio(quantile(&by_sv, 0.25)),
+            ratio(quantile(&by_sv, 0.75)),
+            ratio(quantile(&by_ke, 0.5)),
+        );
+    }
+}
+
+fn main() {
     // Short runs: the whole bench finishes in a few minutes on 2 shared cores.
-    config = Criterion::default()
+    let mut criterion = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
-    targets = baselines, full_presentation, parts
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    let now = Instant::now();
+    let mut workloads = baselines();
+    workloads.extend(presentations(now));
+    workloads.extend(parts(now));
+    for w in &mut workloads {
+        let mut group = criterion.benchmark_group(w.group);
+        group.bench_function(w.name, |b| b.iter(&mut w.run));
+        group.finish();
+    }
+
+    // `cargo bench` passes --bench; `cargo test --bench presentation` does not (one round then,
+    // as a smoke test). A name filter other than "paired" skips the pass.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filtered = args.iter().any(|a| !a.starts_with('-') && a != "paired");
+    if !filtered {
+        let rounds = if args.iter().any(|a| a == "--bench") {
+            41
+        } else {
+            1
+        };
+        paired_ratios(&mut workloads, rounds);
+    }
+    criterion.final_summary();
 }
-criterion_main!(benches);
