@@ -204,7 +204,11 @@ impl KaSecret {
 
 /// An ephemeral private key for session key agreement: EDeviceKey (holder) or EReaderKey
 /// (reader), 2021 9.1.1.4. Zeroized on drop; not `Clone`, not serializable, `Debug` redacted.
-pub struct EphemeralPrivateKey(KaSecret);
+pub struct EphemeralPrivateKey {
+    secret: KaSecret,
+    /// Derived once at construction: engagement, transcript and checks all need it.
+    public: CoseKey,
+}
 
 impl EphemeralPrivateKey {
     /// A fresh key on `curve`, drawing randomness only from `rng`.
@@ -212,31 +216,36 @@ impl EphemeralPrivateKey {
     /// Fails with [`CryptoError::UnsupportedCurve`] for a signature-only or unknown curve, and
     /// for brainpoolP320r1/P512r1 when built without the `openssl` feature.
     pub fn generate<R: CryptoRng + ?Sized>(curve: Curve, rng: &mut R) -> Result<Self, CryptoError> {
-        KaSecret::generate(curve, rng).map(Self)
+        Self::new(KaSecret::generate(curve, rng)?)
+    }
+
+    fn new(secret: KaSecret) -> Result<Self, CryptoError> {
+        let public = secret.public_key()?;
+        Ok(Self { secret, public })
     }
 
     /// A key from its private bytes: the big-endian scalar of the curve's length for EC2 curves
     /// (P-521: 66 bytes), the 32/56-byte RFC 7748 scalar for X25519/X448. Used to replay
     /// Annex D and other test vectors.
     pub fn from_bytes(curve: Curve, bytes: &[u8]) -> Result<Self, CryptoError> {
-        KaSecret::from_bytes(curve, bytes).map(Self)
+        Self::new(KaSecret::from_bytes(curve, bytes)?)
     }
 
     /// The curve of this key.
     pub fn curve(&self) -> Curve {
-        self.0.curve()
+        self.secret.curve()
     }
 
     /// The public key as a COSE_Key (EC2 keys with uncompressed x and y, 2021 9.1.5.1).
     pub fn public_key(&self) -> Result<CoseKey, CryptoError> {
-        self.0.public_key()
+        Ok(self.public.clone())
     }
 
     /// ECDH with the peer's public key. The peer key must be on our curve
     /// ([`CryptoError::CurveMismatch`]); its point is validated (on the curve, not the identity,
     /// not of low order); a compressed EC2 point (`y` as a sign bit) is accepted.
     pub fn agree(&self, peer: &CoseKey) -> Result<SharedSecret, CryptoError> {
-        self.0.agree(peer)
+        self.secret.agree(peer)
     }
 }
 

@@ -399,7 +399,7 @@ fn signature_algorithm<S: Signer + ?Sized>(
 
 /// COSE r ‖ s as a DER ECDSA-Sig-Value.
 fn ecdsa_sig_value(raw: &[u8]) -> Result<Vec<u8>, IssueError> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(CryptoError::Signer("ECDSA signature is not r ‖ s".into()).into());
     }
     let (r, s) = raw.split_at(raw.len() / 2);
