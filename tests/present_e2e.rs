@@ -16,7 +16,7 @@ use mdl_proximity::holder::{
 };
 use mdl_proximity::issuer::pki::ReaderPki;
 use mdl_proximity::issuer::{
-    sample_mdl_credential, DeviceAuthMethod, SampleMdl, MDL_DOC_TYPE, MDL_NAMESPACE,
+    sample_mdl_credential, DeviceAuthMethod, PrivateKey, SampleMdl, MDL_DOC_TYPE, MDL_NAMESPACE,
 };
 use mdl_proximity::msg::response::DeviceAuth;
 use mdl_proximity::msg::{
@@ -113,6 +113,8 @@ struct Setup {
     requests: Vec<DeviceRequestSpec>,
     tamper: Option<fn(&mut DeviceResponse)>,
     tamper_request: Option<fn(&mut DeviceRequest)>,
+    /// The holder authenticates with a device key other than the one its MSO names.
+    wrong_device_key: bool,
 }
 
 #[derive(Clone)]
@@ -129,6 +131,7 @@ impl Default for Setup {
             requests: vec![DeviceRequestSpec::Mdl(ELEMENTS.to_vec())],
             tamper: None,
             tamper_request: None,
+            wrong_device_key: false,
         }
     }
 }
@@ -162,6 +165,10 @@ async fn present<T: Transport + 'static>(
     )
     .unwrap();
     let reader_pki = ReaderPki::generate(Curve::P256, now, &mut rng).unwrap();
+    let mut credential = credential;
+    if setup.wrong_device_key {
+        credential.device_key = PrivateKey::generate(case.device_curve, &mut rng).unwrap();
+    }
 
     // Engagement and both sessions.
     let e_device_key = EphemeralPrivateKey::generate(case.session_curve, &mut rng).unwrap();
@@ -614,4 +621,32 @@ fn responses_survive_the_wire_unchanged() {
     });
     let back: Tag24<IssuerSignedItem> = cbor::from_slice(&cbor::to_vec(&item)).unwrap();
     assert_eq!(back.tagged_bytes(), item.tagged_bytes());
+}
+
+#[tokio::test]
+async fn a_device_key_other_than_the_msos_is_rejected() {
+    for (seed, auth, expected) in [
+        (
+            905,
+            DeviceAuthMethod::Signature,
+            Failure::DeviceSignatureInvalid,
+        ),
+        (906, DeviceAuthMethod::Mac, Failure::DeviceMacInvalid),
+    ] {
+        let case = Case {
+            device_auth: auth,
+            ..Case::p256(seed)
+        };
+        let out = present_memory(
+            case,
+            Setup {
+                wrong_device_key: true,
+                ..Setup::default()
+            },
+        )
+        .await;
+        let f = failures(&out[0]);
+        assert!(f.contains(&expected), "{f:?}");
+        assert!(elements_of(&out[0].report).is_empty() || !out[0].report.is_valid());
+    }
 }
