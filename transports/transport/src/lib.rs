@@ -10,6 +10,15 @@
 
 use std::future::Future;
 
+mod carrier;
+mod link;
+
+pub use carrier::{
+    BleAddress, BleCarrier, BleMode, BleUuid, Carrier, CarrierKind, NfcCarrier, SessionBinding,
+    TcpCarrier,
+};
+pub use link::{Connect, Listen};
+
 /// What a transport delivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
@@ -68,6 +77,14 @@ pub trait Transport: Send {
 
     /// Waits for the next message or the peer's transport-specific end.
     fn receive(&mut self) -> impl Future<Output = Result<Incoming, TransportError>> + Send;
+
+    /// Sends the transport-specific session end (2021 9.1.1.4: BLE State `0x02`, the GATT
+    /// server's notification of it, an L2CAP close) without releasing the link. Transports with
+    /// no such signal (NFC, whose end is SessionData status 20; the TCP test transport) keep
+    /// this default, which does nothing.
+    fn end(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send {
+        async { Ok(()) }
+    }
 
     /// Ends the session by the transport's own means and releases the link.
     fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send;
