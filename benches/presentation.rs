@@ -37,12 +37,12 @@ use mdl_proximity::cbor::Tag24;
 use mdl_proximity::crypto::{
     verify_signature, Curve, EphemeralPrivateKey, SeededRng, Signer, SoftwareSigner,
 };
+use mdl_proximity::engagement::qr::{from_qr_uri, qr_uri};
 use mdl_proximity::holder::{Presenter, ReviewRequest, Selection};
 use mdl_proximity::issuer::pki::ReaderPki;
 use mdl_proximity::issuer::{
     sample_mdl_credential, DeviceAuthMethod, SampleMdl, MDL_DOC_TYPE, MDL_NAMESPACE,
 };
-use mdl_proximity::msg::engagement::{from_qr_uri, qr_uri};
 use mdl_proximity::msg::{DeviceEngagement, DeviceRequest, DeviceResponse, Handover};
 use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{

@@ -10,9 +10,9 @@ use getrandom::{rand_core::UnwrapErr, SysRng};
 use mdl_proximity::cbor::Tag24;
 use mdl_proximity::crypto::{Curve, EphemeralPrivateKey};
 use mdl_proximity::driver::{reader_exchange, reader_terminate, serve_holder};
+use mdl_proximity::engagement::qr::{from_qr_uri, qr_uri};
 use mdl_proximity::holder::{Presenter, ReviewRequest, Selection};
 use mdl_proximity::issuer::{pki::ReaderPki, sample_mdl_credential, SampleMdl};
-use mdl_proximity::msg::engagement::{from_qr_uri, qr_uri};
 use mdl_proximity::msg::{DeviceEngagement, Handover};
 use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{

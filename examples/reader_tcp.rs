@@ -19,8 +19,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use getrandom::{rand_core::UnwrapErr, SysRng};
 use mdl_proximity::driver::{reader_exchange, reader_terminate};
-use mdl_proximity::msg::engagement::from_qr_uri;
-use mdl_proximity::msg::{DeviceRetrievalMethod, Handover};
+use mdl_proximity::engagement::carrier::DeviceRetrievalMethod;
+use mdl_proximity::engagement::qr::from_qr_uri;
+use mdl_proximity::msg::Handover;
 use mdl_proximity::reader::RequestBuilder;
 use mdl_proximity::session::{ReaderConfig, ReaderSession, Termination};
 use mdl_proximity::verify::{self, TrustAnchors};

@@ -12,13 +12,14 @@ use mdl_proximity::crypto::{
     verify_device_mac, verify_sign1, verify_sign1_detached, CoseKey, Curve, DeviceKeyAgreement,
     EMacKey, EphemeralPrivateKey, Role, SessionKeys, SoftwareDeviceKey,
 };
-use mdl_proximity::engagement::handover::{Handover as NdefHandover, LeRole};
-use mdl_proximity::msg::engagement::{from_qr_uri, qr_uri};
+use mdl_proximity::engagement::carrier::DeviceRetrievalMethod;
+use mdl_proximity::engagement::nfc::handover::{HandoverMessage, LeRole};
+use mdl_proximity::engagement::qr::{from_qr_uri, qr_uri};
 use mdl_proximity::msg::response::DeviceAuth;
 use mdl_proximity::msg::{
     DeviceAuthentication, DeviceEngagement, DeviceEngagementBytes, DeviceRequest, DeviceResponse,
-    DeviceRetrievalMethod, Handover, IssuerSignedItem, ItemsRequest, MobileSecurityObject,
-    ReaderAuthentication, SessionData, SessionEstablishment, SessionStatus, SessionTranscript,
+    Handover, IssuerSignedItem, ItemsRequest, MobileSecurityObject, ReaderAuthentication,
+    SessionData, SessionEstablishment, SessionStatus, SessionTranscript,
 };
 use mdl_proximity::session::{
     CloseReason, HolderConfig, HolderEvent, HolderSession, Output, ReaderConfig, ReaderEvent,
@@ -107,13 +108,13 @@ fn qr_device_engagement() {
 
 #[test]
 fn nfc_negotiated_handover_messages() {
-    let hs = NdefHandover::parse(&v("nfc_handover_select")).unwrap();
+    let hs = HandoverMessage::parse(&v("nfc_handover_select")).unwrap();
     assert_eq!(hs.encode(), v("nfc_handover_select"));
     assert_eq!(
         hs.device_engagement(),
         Some(&v("device_engagement_nfc")[..])
     );
-    let hr = NdefHandover::parse(&v("nfc_handover_request")).unwrap();
+    let hr = HandoverMessage::parse(&v("nfc_handover_request")).unwrap();
     assert_eq!(hr.encode(), v("nfc_handover_request"));
     let (_, ble) = hr.ble_carriers().next().unwrap();
     let ble = ble.unwrap();

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use mdl_proximity::cbor::{self, CborCodec, Tag24};
 use mdl_proximity::crypto::{CoseKey, Curve, EphemeralPrivateKey};
-use mdl_proximity::engagement::handover::Handover as NdefHandover;
+use mdl_proximity::engagement::nfc::handover::HandoverMessage;
 use mdl_proximity::msg::{
     mso::MobileSecurityObject, DeviceEngagement, DeviceRequest, DeviceResponse, Handover,
     IssuerSignedItem, ItemsRequest, SessionData, SessionEstablishment, SessionTranscript,
@@ -45,7 +45,7 @@ fn decode_all(bytes: &[u8]) {
         | one::<Tag24<IssuerSignedItem>>(bytes)
         | one::<SessionTranscript>(bytes)
         | one::<CoseKey>(bytes);
-    let _ = NdefHandover::parse(bytes);
+    let _ = HandoverMessage::parse(bytes);
 }
 
 /// Each prefix, and each position replaced by a few telling values.
@@ -77,7 +77,7 @@ fn ndef_parser_survives_every_cut_and_byte_change() {
     for name in ["nfc_handover_select", "nfc_handover_request"] {
         let bytes = annex_d(name);
         for v in variants(&bytes) {
-            let _ = NdefHandover::parse(&v);
+            let _ = HandoverMessage::parse(&v);
         }
     }
 }

@@ -20,6 +20,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = from_slice::<SessionTranscript>(data);
     let _ = from_slice::<CoseKey>(data);
     if let Ok(uri) = std::str::from_utf8(data) {
-        let _ = mdl_proximity::msg::engagement::from_qr_uri(uri);
+        let _ = mdl_proximity::engagement::qr::from_qr_uri(uri);
     }
 });

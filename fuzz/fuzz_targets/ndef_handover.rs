@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mdl_proximity::engagement::handover::Handover;
+use mdl_proximity::engagement::nfc::handover::HandoverMessage;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(h) = Handover::parse(data) {

@@ -1,6 +1,9 @@
-//! Device engagement transports: NDEF messages and NFC Connection Handover (2021 8.2.2).
+//! Device engagement: how the holder's DeviceEngagement and its carriers reach the reader.
 //!
-//! The QR form (`mdoc:` URI) lives with the DeviceEngagement type in [`crate::msg`].
+//! - [`qr`]: the `mdoc:` URI of a QR engagement (2021 8.2.2.3).
+//! - [`carrier`]: the carriers an engagement offers (DeviceRetrievalMethods and their options).
+//! - [`nfc`]: NDEF messages and NFC Connection Handover (2021 8.2.2).
 
-pub mod handover;
-pub mod ndef;
+pub mod carrier;
+pub mod nfc;
+pub mod qr;

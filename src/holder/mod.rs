@@ -1,14 +1,16 @@
 //! The holder application's side of a presentation: consent and response building.
 //!
-//! The session state machine ([`crate::session::HolderSession`]) delivers a decoded
+//! The session state machine ([`HolderSession`]) delivers a decoded
 //! DeviceRequest; a [`ConsentHook`] decides per DocRequest what to release; [`build_response`]
 //! makes the DeviceResponse with selective disclosure and mdoc authentication. [`Presenter`]
 //! ties credentials, the hook and reader identification together.
 
 mod consent;
 mod respond;
+mod session;
 
 pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };
 pub use respond::{build_response, Presenter, RespondError};
+pub use session::{HolderConfig, HolderEvent, HolderSession, RequestReceived};

@@ -22,9 +22,7 @@ pub mod version;
 pub use auth::{DeviceAuthentication, ReaderAuthentication};
 pub use cose::{CoseMac0, CoseSign1};
 pub use date::{FullDate, TDate};
-pub use engagement::{
-    DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod, ReaderEngagement,
-};
+pub use engagement::{DeviceEngagement, DeviceEngagementBytes, ReaderEngagement};
 pub use mso::MobileSecurityObject;
 pub use request::{DeviceRequest, DocRequest, ItemsRequest};
 pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
@@ -33,4 +31,4 @@ pub use transcript::{Handover, SessionTranscript, SessionTranscriptBytes};
 pub use version::Version;
 
 #[cfg(test)]
-mod vectors;
+pub(crate) mod vectors;

@@ -44,14 +44,16 @@
 //! session without a reply.
 
 mod error;
-mod holder;
 mod io;
-mod reader;
 
 pub use error::SessionError;
-pub use holder::{HolderConfig, HolderEvent, HolderSession, RequestReceived};
+pub(crate) use io::Outbox;
 pub use io::{CloseReason, Output, Timeouts};
-pub use reader::{
+
+// The role state machines live in their role's folder; re-exported here so that one `use`
+// brings in a session and the outputs it is drained through.
+pub use crate::holder::{HolderConfig, HolderEvent, HolderSession, RequestReceived};
+pub use crate::reader::{
     ReaderConfig, ReaderEvent, ReaderSession, ResponseReceived, Termination, CIPHER_SUITE_1,
 };
 

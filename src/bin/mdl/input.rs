@@ -56,7 +56,7 @@ pub(crate) fn read_arg(arg: &str) -> Result<Input, InputError> {
         return from_contents(buf);
     }
     let trimmed = arg.trim();
-    if trimmed.starts_with(mdl_proximity::msg::engagement::QR_URI_PREFIX) {
+    if trimmed.starts_with(mdl_proximity::engagement::qr::QR_URI_PREFIX) {
         return Ok(Input::MdocUri(trimmed.to_owned()));
     }
     parse_hex(trimmed).map(Input::Bytes)
@@ -69,7 +69,7 @@ pub(crate) fn from_contents(buf: Vec<u8>) -> Result<Input, InputError> {
     }
     if let Ok(text) = std::str::from_utf8(&buf) {
         let t = text.trim();
-        if t.starts_with(mdl_proximity::msg::engagement::QR_URI_PREFIX) {
+        if t.starts_with(mdl_proximity::engagement::qr::QR_URI_PREFIX) {
             return Ok(Input::MdocUri(t.to_owned()));
         }
         if t.starts_with("-----BEGIN") {

@@ -15,7 +15,7 @@ mod x509;
 use std::process::ExitCode;
 
 use mdl_proximity::cbor::{value_from_slice, DecodeError, Limits};
-use mdl_proximity::msg::engagement::from_qr_uri;
+use mdl_proximity::engagement::qr::from_qr_uri;
 use serde_json::{json, Value as Json};
 
 use crate::cli::InspectArgs;
@@ -49,7 +49,7 @@ pub(crate) enum InspectError {
     #[error("malformed NDEF handover message: {ndef}; as CBOR: {}", describe(cbor))]
     Ndef {
         /// The NDEF error.
-        ndef: mdl_proximity::engagement::ndef::NdefError,
+        ndef: mdl_proximity::engagement::nfc::ndef::NdefError,
         /// The CBOR error.
         cbor: DecodeError,
     },
@@ -132,7 +132,7 @@ fn inspect_bytes(bytes: &[u8], renderer: &mut Renderer) -> Result<Json, InspectE
     // these first bytes (0x91, 0xd1) are an array or a tag, so again nothing is hidden.
     let mut ndef_error = None;
     if bytes[0] & 0x80 != 0 && bytes[0] & 0x07 == 0x01 {
-        match mdl_proximity::engagement::handover::Handover::parse(bytes) {
+        match mdl_proximity::engagement::nfc::handover::HandoverMessage::parse(bytes) {
             Ok(_) => {
                 tracing::debug!("detected an NDEF handover message");
                 let value =

@@ -2,11 +2,11 @@
 //! DeviceEngagement and ReaderEngagement records decoded.
 
 use mdl_proximity::cbor::{value_from_slice, Limits};
-use mdl_proximity::engagement::handover::{
-    BleOob, Handover, HandoverKind, TYPE_BLE_OOB, TYPE_DEVICE_ENGAGEMENT, TYPE_NFC_CARRIER,
+use mdl_proximity::engagement::nfc::handover::{
+    BleOob, HandoverKind, HandoverMessage, TYPE_BLE_OOB, TYPE_DEVICE_ENGAGEMENT, TYPE_NFC_CARRIER,
     TYPE_READER_ENGAGEMENT,
 };
-use mdl_proximity::engagement::ndef::{NdefError, Record, Tnf};
+use mdl_proximity::engagement::nfc::ndef::{NdefError, Record, Tnf};
 use serde_json::{json, Map, Value as Json};
 
 use super::detect::Kind;
@@ -15,7 +15,7 @@ use super::render::{uuid, Renderer};
 /// Parses and renders a handover message; the embedded engagement is checked with the typed
 /// decoder and its problems are reported through `renderer`.
 pub(crate) fn render_with(renderer: &mut Renderer, bytes: &[u8]) -> Result<Json, NdefError> {
-    let hs = Handover::parse(bytes)?;
+    let hs = HandoverMessage::parse(bytes)?;
     let carriers: Vec<Json> = hs
         .alternative_carriers
         .iter()

@@ -107,7 +107,7 @@ impl AlternativeCarrier {
 
 /// A parsed Handover Select or Handover Request message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handover {
+pub struct HandoverMessage {
     /// `Hs` or `Hr`.
     pub kind: HandoverKind,
     /// Connection Handover version byte (`0x15`).
@@ -129,7 +129,7 @@ pub enum HandoverKind {
     Request,
 }
 
-impl Handover {
+impl HandoverMessage {
     /// Parses an Hs or Hr NDEF message. Records may come in any order after the handover record
     /// (DESIGN §8: be lenient when receiving).
     pub fn parse(bytes: &[u8]) -> Result<Self, NdefError> {
@@ -362,14 +362,14 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    fn round_trip(h: &Handover) {
+    fn round_trip(h: &HandoverMessage) {
         let bytes = h.encode();
-        assert_eq!(&Handover::parse(&bytes).expect("parses"), h);
+        assert_eq!(&HandoverMessage::parse(&bytes).expect("parses"), h);
     }
 
     #[test]
     fn select_round_trip() {
-        let h = Handover {
+        let h = HandoverMessage {
             kind: HandoverKind::Select,
             version: HANDOVER_VERSION_1_5,
             collision_random: None,
@@ -385,7 +385,7 @@ mod tests {
         };
         round_trip(&h);
         assert_eq!(
-            Handover::parse(&h.encode())
+            HandoverMessage::parse(&h.encode())
                 .expect("parses")
                 .device_engagement(),
             Some(&[0xa0][..])
@@ -394,7 +394,7 @@ mod tests {
 
     #[test]
     fn request_with_collision_random_round_trip() {
-        let h = Handover {
+        let h = HandoverMessage {
             kind: HandoverKind::Request,
             version: HANDOVER_VERSION_1_5,
             collision_random: Some(0x0102),
@@ -408,17 +408,17 @@ mod tests {
     fn bad_handover_messages_rejected() {
         let not_handover = ndef::encode_message(&[Record::new(Tnf::WELL_KNOWN, b"T", b"", vec![])]);
         assert!(matches!(
-            Handover::parse(&not_handover),
+            HandoverMessage::parse(&not_handover),
             Err(NdefError::Invalid { .. })
         ));
         let no_version = ndef::encode_message(&[Record::new(Tnf::WELL_KNOWN, b"Hs", b"", vec![])]);
         assert!(matches!(
-            Handover::parse(&no_version),
+            HandoverMessage::parse(&no_version),
             Err(NdefError::Invalid { .. })
         ));
         let v2 = ndef::encode_message(&[Record::new(Tnf::WELL_KNOWN, b"Hs", b"", vec![0x20])]);
         assert!(matches!(
-            Handover::parse(&v2),
+            HandoverMessage::parse(&v2),
             Err(NdefError::Invalid { .. })
         ));
         let bad_ac = ndef::encode_message(&[Record::new(
@@ -431,7 +431,7 @@ mod tests {
         payload.extend(bad_ac);
         let hs = ndef::encode_message(&[Record::new(Tnf::WELL_KNOWN, b"Hs", b"", payload)]);
         assert!(matches!(
-            Handover::parse(&hs),
+            HandoverMessage::parse(&hs),
             Err(NdefError::Invalid {
                 what: "ac record",
                 ..
@@ -453,7 +453,7 @@ mod annex_d {
 
     fn vector(name: &str) -> Vec<u8> {
         let json: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/data/annex-d.json"))
+            serde_json::from_str(include_str!("../../../tests/data/annex-d.json"))
                 .expect("vector file is JSON");
         hex::decode(json[name]["hex"].as_str().expect("hex present")).expect("hex decodes")
     }
@@ -461,7 +461,7 @@ mod annex_d {
     #[test]
     fn annex_d_handover_select_parses_and_re_encodes() {
         let bytes = vector("nfc_handover_select");
-        let hs = Handover::parse(&bytes).expect("Annex D Hs parses");
+        let hs = HandoverMessage::parse(&bytes).expect("Annex D Hs parses");
         assert_eq!(hs.kind, HandoverKind::Select);
         assert_eq!(hs.alternative_carriers.len(), 1);
         assert_eq!(
@@ -486,7 +486,7 @@ mod annex_d {
     #[test]
     fn annex_d_handover_request_parses_and_re_encodes() {
         let bytes = vector("nfc_handover_request");
-        let hr = Handover::parse(&bytes).expect("Annex D Hr parses");
+        let hr = HandoverMessage::parse(&bytes).expect("Annex D Hr parses");
         assert_eq!(hr.kind, HandoverKind::Request);
         assert_eq!(hr.collision_random, Some(0x0102));
         let refs: Vec<&[u8]> = hr

@@ -9,8 +9,7 @@ use crate::msg::{
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
 };
 
-use super::io::Outbox;
-use super::{CloseReason, Output, SessionError, Timeouts};
+use crate::session::{CloseReason, Outbox, Output, SessionError, Timeouts};
 
 /// Configuration of a holder session.
 #[derive(Debug, Clone, Default)]

@@ -9,8 +9,7 @@ use crate::msg::{
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
 };
 
-use super::io::Outbox;
-use super::{CloseReason, Output, SessionError, Timeouts};
+use crate::session::{CloseReason, Outbox, Output, SessionError, Timeouts};
 
 /// Cipher suite 1 (2021 9.1.5.2), the only one defined.
 pub const CIPHER_SUITE_1: i64 = 1;
