@@ -15,10 +15,7 @@ use crate::msg::{
 
 use super::IssueError;
 
-/// The mDL document type (2021 7.1).
-pub const MDL_DOC_TYPE: &str = "org.iso.18013.5.1.mDL";
-/// The mDL namespace (2021 7.1).
-pub const MDL_NAMESPACE: &str = "org.iso.18013.5.1";
+pub use crate::msg::{MDL_DOC_TYPE, MDL_NAMESPACE};
 /// A real 1042-byte JPEG portrait (the one of 18013-5 Annex D), for sample credentials.
 pub const SAMPLE_PORTRAIT_JPEG: &[u8] = include_bytes!("portrait.jpg");
 

@@ -30,5 +30,10 @@ pub use session::{SessionData, SessionEstablishment, SessionStatus};
 pub use transcript::{Handover, SessionTranscript, SessionTranscriptBytes};
 pub use version::Version;
 
+/// The mDL document type (2021 7.1): the one definition; `reader` and `issuer` re-export it.
+pub const MDL_DOC_TYPE: &str = "org.iso.18013.5.1.mDL";
+/// The mDL namespace (2021 7.1).
+pub const MDL_NAMESPACE: &str = "org.iso.18013.5.1";
+
 #[cfg(test)]
 pub(crate) mod vectors;

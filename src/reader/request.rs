@@ -12,10 +12,7 @@ use crate::msg::{
     CoseSign1, DeviceRequest, SessionTranscriptBytes, Version,
 };
 
-/// The mDL document type.
-pub const MDL_DOC_TYPE: &str = "org.iso.18013.5.1.mDL";
-/// The mDL namespace.
-pub const MDL_NAMESPACE: &str = "org.iso.18013.5.1";
+pub use crate::msg::{MDL_DOC_TYPE, MDL_NAMESPACE};
 /// The context string of ReaderAuthenticationAll (2nd ed. 12.5).
 pub const READER_AUTHENTICATION_ALL: &str = "ReaderAuthenticationAll";
 
