@@ -1,7 +1,6 @@
 //! `mdl holder` and `mdl reader` as two real processes over TCP on 127.0.0.1: the holder
 //! prints its `mdoc:` URI, the reader engages with it, requests, verifies and exits 0 only if
 //! everything verified. Credentials come from `mdl issue`.
-#![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -587,7 +586,7 @@ fn reader_connects_where_told_and_explains_an_engagement_without_tcp() {
     let vectors: Json = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/annex-d.json"
+            "/../tests/data/annex-d.json"
         ))
         .unwrap(),
     )

@@ -1,6 +1,5 @@
 //! `mdl inspect` and the command tree, run as the built binary on the Annex D vectors and on
 //! malformed inputs.
-#![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write as _;
@@ -13,7 +12,7 @@ const MDL: &str = env!("CARGO_BIN_EXE_mdl");
 fn vectors() -> Json {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/annex-d.json"
+        "/../tests/data/annex-d.json"
     ))
     .expect("Annex D vectors");
     serde_json::from_str(&text).expect("vectors are JSON")

@@ -1,5 +1,4 @@
 //! `mdl demo` and `mdl issue`, run as the built binary.
-#![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;

@@ -1,6 +1,5 @@
 //! `mdl verify` offline on the Annex D DeviceResponse: it verifies completely at 2021-01-01
 //! with the Annex D IACA and EReaderKey, and a tampered copy fails with the failure printed.
-#![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -14,7 +13,7 @@ const AT: &str = "2021-01-01T00:00:00Z";
 fn vector(name: &str) -> String {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/annex-d.json"
+        "/../tests/data/annex-d.json"
     ))
     .expect("Annex D vectors");
     let json: Json = serde_json::from_str(&text).expect("vectors are JSON");
