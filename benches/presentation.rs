@@ -46,9 +46,10 @@ use mdl_proximity::issuer::{
 use mdl_proximity::msg::{DeviceEngagement, DeviceRequest, DeviceResponse, Handover};
 use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{
-    HolderConfig, HolderEvent, HolderSession, Output, ReaderConfig, ReaderEvent, ReaderSession,
+    HolderConfig, HolderEvent, HolderSession, Input, Output, ReaderConfig, ReaderEvent,
+    ReaderSession, Session,
 };
-use mdl_proximity::verify::{self, TrustAnchors, VerificationReport};
+use mdl_proximity::verify::{TrustAnchors, VerificationReport};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -185,13 +186,7 @@ impl Fixture {
     /// One whole presentation; returns the reader's verification report.
     fn present(&mut self, now: Instant) -> Result<VerificationReport> {
         let done = self.exchange(now)?;
-        Ok(verify::response(
-            &done.response,
-            done.reader.transcript(),
-            &self.iacas,
-            Some(done.reader.e_reader_key()),
-            AT,
-        ))
+        Ok(done.reader.verify(&done.response, &self.iacas, AT.into()))
     }
 
     /// Everything up to the reader holding the decrypted DeviceResponse (not yet verified).
@@ -223,7 +218,7 @@ impl Fixture {
         let establishment = transmitted(&mut reader)?;
 
         // Holder: decrypts, asks consent, answers.
-        holder.handle_message(now, &establishment);
+        holder.handle_input(Input::Message(now, &establishment));
         let received = loop {
             match holder.poll_output() {
                 Output::Event(HolderEvent::Request(r)) => break r,
@@ -239,7 +234,7 @@ impl Fixture {
         let session_data = transmitted(&mut holder)?;
 
         // Reader: decrypts.
-        reader.handle_message(now, &session_data);
+        reader.handle_input(Input::Message(now, &session_data));
         let received = match reader.poll_output() {
             Output::Event(ReaderEvent::Response(r)) => r,
             other => return Err(format!("reader: unexpected {other:?}").into()),
@@ -450,13 +445,9 @@ fn parts(now: Instant) -> Vec<Workload> {
         ..
     } = fx;
     let verify = move || {
-        verify::response(
-            &verified.response,
-            verified.reader.transcript(),
-            &iacas,
-            Some(verified.reader.e_reader_key()),
-            AT,
-        )
+        verified
+            .reader
+            .verify(&verified.response, &iacas, AT.into())
     };
     check(&verify(), "reader_verify").unwrap_or_else(|e| panic!("{e}"));
     vec![

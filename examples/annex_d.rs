@@ -10,7 +10,8 @@ use mdl_proximity::cbor::{self, Tag24, Value};
 use mdl_proximity::crypto::{ble_ident, Curve, EphemeralPrivateKey, Role, SessionKeys};
 use mdl_proximity::msg::{DeviceEngagementBytes, DeviceRequest, DeviceResponse, Handover};
 use mdl_proximity::session::{
-    HolderConfig, HolderEvent, HolderSession, Output, ReaderConfig, ReaderEvent, ReaderSession,
+    HolderConfig, HolderEvent, HolderSession, Input, Output, ReaderConfig, ReaderEvent,
+    ReaderSession, Session,
 };
 
 const VECTORS: &str = include_str!("../tests/data/annex-d.json");
@@ -96,7 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         handover,
         now,
     )?;
-    holder.handle_message(now, &establishment);
+    holder.handle_input(Input::Message(now, &establishment));
     let mut session_data = None;
     loop {
         match holder.poll_output() {
@@ -137,7 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &v("session_data")?,
     )?;
 
-    reader.handle_message(now, &session_data);
+    reader.handle_input(Input::Message(now, &session_data));
     if let Output::Event(ReaderEvent::Response(r)) = reader.poll_output() {
         let response = r.response?;
         let doc = response.documents.as_ref().ok_or("no documents")?.first();

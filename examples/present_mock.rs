@@ -18,7 +18,7 @@ use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{
     HolderConfig, HolderSession, ReaderConfig, ReaderSession, Termination,
 };
-use mdl_proximity::verify::{self, TrustAnchors};
+use mdl_proximity::verify::TrustAnchors;
 use mdl_transport_mock::{pair, MemoryConfig};
 
 fn unix_now() -> i64 {
@@ -112,13 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Verification: issuer data authentication to the IACA, then mdoc authentication.
     let iacas = TrustAnchors::from_der(issuer.iaca.der())?;
-    let report = verify::response(
-        &received.response?,
-        reader.transcript(),
-        &iacas,
-        Some(reader.e_reader_key()),
-        unix_now(),
-    );
+    let report = reader.verify(&received.response?, &iacas, unix_now().into());
     print!("{report}");
     if report.is_valid() {
         Ok(())

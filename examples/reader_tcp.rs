@@ -24,7 +24,7 @@ use mdl_proximity::engagement::qr::from_qr_uri;
 use mdl_proximity::msg::Handover;
 use mdl_proximity::reader::RequestBuilder;
 use mdl_proximity::session::{ReaderConfig, ReaderSession, Termination};
-use mdl_proximity::verify::{self, TrustAnchors};
+use mdl_proximity::verify::TrustAnchors;
 use mdl_transport_mock::TcpTransport;
 
 fn unix_now() -> i64 {
@@ -82,13 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     reader_terminate(&mut reader, &mut transport, Termination::Status, None).await;
     println!("response: {} bytes", received.bytes.len());
 
-    let report = verify::response(
-        &received.response?,
-        reader.transcript(),
-        &iacas,
-        Some(reader.e_reader_key()),
-        unix_now(),
-    );
+    let report = reader.verify(&received.response?, &iacas, unix_now().into());
     print!("{report}");
     if report.is_valid() {
         Ok(())

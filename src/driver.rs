@@ -6,13 +6,14 @@
 
 use std::time::Instant;
 
-use mdl_transport::{Incoming, Transport, TransportError};
+use mdl_transport::{Incoming, Transport};
 
 use crate::msg::{DeviceRequest, DeviceResponse};
 use crate::session::{
-    CloseReason, HolderEvent, HolderSession, Output, ReaderEvent, ReaderSession, RequestReceived,
-    ResponseReceived, SessionError, Termination,
+    CloseReason, CommandError, HolderEvent, HolderSession, Input, Output, ReaderEvent,
+    ReaderSession, RequestReceived, ResponseReceived, Session, Termination,
 };
+use crate::time::UnixTime;
 
 /// Which way a message went, for taps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub enum Direction {
 pub enum DriverError {
     /// The session refused a command.
     #[error(transparent)]
-    Session(#[from] SessionError),
+    Command(#[from] CommandError),
     /// The session closed before the awaited event.
     #[error("session closed: {0:?}")]
     Closed(CloseReason),
@@ -52,65 +53,37 @@ pub enum Reply {
 /// The holder application's part: turns a request into a reply (consent, selective disclosure
 /// and device authentication happen here).
 pub trait Responder {
-    /// Answers one request of `session`; `at` is the current Unix time in seconds (for
-    /// validating reader certificates), read by the driver.
-    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, at: i64) -> Reply;
+    /// Answers one request of `session`; `at` is the current time (for validating reader
+    /// certificates), read by the driver.
+    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, at: UnixTime) -> Reply;
 }
 
 impl<F: FnMut(&RequestReceived, &HolderSession) -> Reply> Responder for F {
-    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, _at: i64) -> Reply {
+    fn reply(
+        &mut self,
+        request: &RequestReceived,
+        session: &HolderSession,
+        _at: UnixTime,
+    ) -> Reply {
         self(request, session)
     }
 }
 
-/// The wall-clock time in Unix seconds: the driver, not the engine, reads the clock.
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
+/// The wall-clock time: the driver, not the engine, reads the clock.
+#[allow(clippy::disallowed_methods)] // the driver is where the core's clock is read
+fn unix_now() -> UnixTime {
+    let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    UnixTime::from_secs(secs)
 }
 
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// The session operations the pump needs, shared by both roles.
-trait Pumped {
-    type Event;
-    fn poll_output(&mut self) -> Output<Self::Event>;
-    fn handle_message(&mut self, now: Instant, bytes: &[u8]);
-    fn handle_transport_end(&mut self, now: Instant);
-    fn handle_transport_lost(&mut self, now: Instant);
-    fn handle_timeout(&mut self, now: Instant);
-}
-
-macro_rules! pumped {
-    ($session:ty, $event:ty) => {
-        impl Pumped for $session {
-            type Event = $event;
-            fn poll_output(&mut self) -> Output<$event> {
-                <$session>::poll_output(self)
-            }
-            fn handle_message(&mut self, now: Instant, bytes: &[u8]) {
-                <$session>::handle_message(self, now, bytes)
-            }
-            fn handle_transport_end(&mut self, now: Instant) {
-                <$session>::handle_transport_end(self, now)
-            }
-            fn handle_transport_lost(&mut self, now: Instant) {
-                <$session>::handle_transport_lost(self, now)
-            }
-            fn handle_timeout(&mut self, now: Instant) {
-                <$session>::handle_timeout(self, now)
-            }
-        }
-    };
-}
-pumped!(HolderSession, HolderEvent);
-pumped!(ReaderSession, ReaderEvent);
-
 /// Runs the session until it emits an event (`Some`) or is done (`None`, transport closed).
-async fn next_event<S: Pumped, T: Transport>(
+async fn next_event<S: Session, T: Transport>(
     session: &mut S,
     transport: &mut T,
     tap: &mut Option<Tap<'_>>,
@@ -122,13 +95,13 @@ async fn next_event<S: Pumped, T: Transport>(
                     tap(Direction::Sent, &bytes);
                 }
                 if let Err(e) = transport.send(&bytes).await {
-                    tracing_lost(&e);
-                    session.handle_transport_lost(now());
+                    session.handle_input(Input::TransportLost(now(), Some(e)));
                 }
             }
             Output::Event(e) => return Some(e),
             Output::Done => {
-                // Best effort: the session is over whatever the transport says.
+                // Best effort: the session is over whatever the transport says, and its close
+                // reason is already out.
                 let _ = transport.close().await;
                 return None;
             }
@@ -140,24 +113,16 @@ async fn next_event<S: Pumped, T: Transport>(
                             if let Some(tap) = tap.as_mut() {
                                 tap(Direction::Received, &bytes);
                             }
-                            session.handle_message(now(), &bytes);
+                            session.handle_input(Input::Message(now(), &bytes));
                         }
-                        Ok(Incoming::End) => session.handle_transport_end(now()),
-                        Err(e) => {
-                            tracing_lost(&e);
-                            session.handle_transport_lost(now());
-                        }
+                        Ok(Incoming::End) => session.handle_input(Input::TransportEnded(now())),
+                        Err(e) => session.handle_input(Input::TransportLost(now(), Some(e))),
                     },
-                    () = sleep => session.handle_timeout(now()),
+                    () = sleep => session.handle_input(Input::Timeout(now())),
                 }
             }
         }
     }
-}
-
-fn tracing_lost(_error: &TransportError) {
-    // The session reports the loss as `CloseReason::TransportLost`; the transport's own error
-    // detail is not part of the protocol outcome.
 }
 
 /// Sends `request` and waits for the response (the reader's one round).
@@ -210,9 +175,13 @@ pub async fn serve_holder<T: Transport, R: Responder + ?Sized>(
                         Ok(())
                     }
                 };
+                // Only a closed or exhausted session refuses a reply; either way it has queued its
+                // Closed event, which the next turn of the loop delivers as the close reason.
                 if let Err(e) = result {
-                    // Only a closed or exhausted session refuses; it has emitted its Closed.
-                    let _ = e;
+                    debug_assert!(
+                        matches!(e, CommandError::Closed | CommandError::CounterExhausted),
+                        "unexpected refusal: {e}"
+                    );
                 }
             }
             HolderEvent::Closed(r) => reason = Some(r),

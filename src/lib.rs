@@ -22,4 +22,5 @@ pub mod issuer;
 pub mod msg;
 pub mod reader;
 pub mod session;
+pub mod time;
 pub mod verify;

@@ -22,8 +22,8 @@ use mdl_proximity::msg::{
     SessionData, SessionEstablishment, SessionStatus, SessionTranscript,
 };
 use mdl_proximity::session::{
-    CloseReason, HolderConfig, HolderEvent, HolderSession, Output, ReaderConfig, ReaderEvent,
-    ReaderSession,
+    CloseReason, HolderConfig, HolderEvent, HolderSession, Input, Output, ReaderConfig,
+    ReaderEvent, ReaderSession, Session,
 };
 use x509_cert::der::Decode;
 
@@ -251,7 +251,7 @@ fn holder_session_decrypts_the_request_and_produces_the_session_data() {
         at(),
     )
     .unwrap();
-    holder.handle_message(at(), &v("session_establishment"));
+    holder.handle_input(Input::Message(at(), &v("session_establishment")));
     assert!(matches!(
         holder.poll_output(),
         Output::Event(HolderEvent::Established)
@@ -285,7 +285,7 @@ fn reader_session_decrypts_the_response_then_the_termination() {
     .unwrap();
     reader.request_bytes(at(), &v("device_request")).unwrap();
     let _ = reader.poll_output();
-    reader.handle_message(at(), &v("session_data"));
+    reader.handle_input(Input::Message(at(), &v("session_data")));
     let Output::Event(ReaderEvent::Response(r)) = reader.poll_output() else {
         panic!("the response")
     };
@@ -296,7 +296,7 @@ fn reader_session_decrypts_the_response_then_the_termination() {
         Some(SessionStatus::SESSION_TERMINATION)
     );
     assert!(termination.data().is_none());
-    reader.handle_message(at(), &v("session_termination"));
+    reader.handle_input(Input::Message(at(), &v("session_termination")));
     let Output::Event(ReaderEvent::Closed(reason)) = reader.poll_output() else {
         panic!("closed")
     };

@@ -12,8 +12,8 @@ use mdl_proximity::msg::{
     DeviceEngagement, DeviceRequest, DeviceResponse, Handover, ResponseStatus, SessionStatus,
 };
 use mdl_proximity::session::{
-    CloseReason, HolderConfig, HolderSession, ReaderConfig, ReaderSession, SessionError,
-    Termination, Timeouts,
+    CloseReason, CommandError, HolderConfig, HolderSession, ReaderConfig, ReaderSession,
+    SessionError, Termination, Timeouts,
 };
 use mdl_transport::Transport;
 use mdl_transport_mock::{pair, Endpoint, Fault, FaultConfig, MemoryConfig, TcpTransport};
@@ -226,7 +226,11 @@ async fn cut_link_ends_both_sides_with_transport_lost() {
     let (a, b) = pair(MemoryConfig::default().faults(faults));
     let (holder_reason, outcomes) = run(a, b, 2).await;
     assert!(
-        matches!(holder_reason, CloseReason::TransportLost),
+        // The driver keeps the transport's error in the close reason.
+        matches!(
+            holder_reason,
+            CloseReason::TransportLost(Some(mdl_transport::TransportError::LinkLost))
+        ),
         "{holder_reason:?}"
     );
     assert!(
@@ -288,5 +292,5 @@ async fn reader_exchange_on_a_closed_session_is_refused() {
     let err = reader_exchange(&mut reader, &mut b, &request(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, DriverError::Session(SessionError::Closed)));
+    assert!(matches!(err, DriverError::Command(CommandError::Closed)));
 }

@@ -13,7 +13,9 @@ use mdl_proximity::msg::{
     mso::MobileSecurityObject, DeviceEngagement, DeviceRequest, DeviceResponse, Handover,
     IssuerSignedItem, ItemsRequest, SessionData, SessionEstablishment, SessionTranscript,
 };
-use mdl_proximity::session::{HolderConfig, HolderSession, Output, ReaderConfig, ReaderSession};
+use mdl_proximity::session::{
+    HolderConfig, HolderSession, Input, Output, ReaderConfig, ReaderSession, Session,
+};
 
 mod common;
 use common::annex_d;
@@ -106,7 +108,7 @@ fn sessions_survive_every_cut_and_byte_change_of_their_input() {
             now,
         )
         .unwrap();
-        holder.handle_message(now, &v);
+        holder.handle_input(Input::Message(now, &v));
         drain(|| holder.poll_output());
     }
     // The reader's input: SessionData.
@@ -123,7 +125,7 @@ fn sessions_survive_every_cut_and_byte_change_of_their_input() {
         reader
             .request_bytes(now, &annex_d("device_request"))
             .unwrap();
-        reader.handle_message(now, &v);
+        reader.handle_input(Input::Message(now, &v));
         drain(|| reader.poll_output());
     }
 }

@@ -26,7 +26,7 @@ use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{
     HolderConfig, HolderSession, ReaderConfig, ReaderSession, RequestReceived, Termination,
 };
-use mdl_proximity::verify::{self, Failure, TrustAnchors, VerificationReport};
+use mdl_proximity::verify::{Failure, TrustAnchors, VerificationReport};
 use mdl_transport::Transport;
 use mdl_transport_mock::{pair, MemoryConfig, TcpTransport};
 
@@ -83,7 +83,12 @@ struct Tampering<R> {
 }
 
 impl<R: Responder> Responder for Tampering<R> {
-    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, at: i64) -> Reply {
+    fn reply(
+        &mut self,
+        request: &RequestReceived,
+        session: &HolderSession,
+        at: mdl_proximity::time::UnixTime,
+    ) -> Reply {
         match self.inner.reply(request, session, at) {
             Reply::Respond(mut r) => {
                 (self.tamper)(&mut r);
@@ -271,13 +276,7 @@ async fn present<T: Transport + 'static>(
             .await
             .unwrap();
         let response = received.response.unwrap();
-        let report = verify::response(
-            &response,
-            reader.transcript(),
-            &iaca,
-            Some(reader.e_reader_key()),
-            now + 60,
-        );
+        let report = reader.verify(&response, &iaca, (now + 60).into());
         responses.push((report, response));
     }
     reader_terminate(&mut reader, &mut reader_t, Termination::Status, None).await;

@@ -211,7 +211,12 @@ impl<C: ConsentHook> DumpingResponder<'_, C> {
 }
 
 impl<C: ConsentHook> Responder for DumpingResponder<'_, C> {
-    fn reply(&mut self, request: &RequestReceived, session: &HolderSession, at: i64) -> Reply {
+    fn reply(
+        &mut self,
+        request: &RequestReceived,
+        session: &HolderSession,
+        at: mdl_proximity::time::UnixTime,
+    ) -> Reply {
         self.requests += 1;
         let reply = self.presenter.reply(request, session, at);
         self.dump(request, session, &reply);

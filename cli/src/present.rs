@@ -330,7 +330,8 @@ pub(crate) fn close_reason_text(reason: &CloseReason) -> String {
     match reason {
         CloseReason::PeerStatus(s) => format!("the reader sent status {}", s.0),
         CloseReason::TransportEnded => "the reader closed the connection".into(),
-        CloseReason::TransportLost => "link lost".into(),
+        CloseReason::TransportLost(None) => "link lost".into(),
+        CloseReason::TransportLost(Some(e)) => format!("link lost: {e}"),
         CloseReason::Terminated => "terminated by the holder".into(),
         CloseReason::Failed(e) => format!("failed: {e}"),
         other => format!("{other:?}"),

@@ -15,7 +15,7 @@ use mdl_proximity::issuer::{PrivateKey, MDL_DOC_TYPE};
 use mdl_proximity::msg::{DeviceEngagementBytes, DeviceRequest, DeviceResponse, Handover};
 use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{ReaderConfig, ReaderSession, Termination};
-use mdl_proximity::verify::{self, TrustAnchors, VerificationReport};
+use mdl_proximity::verify::{TrustAnchors, VerificationReport};
 use mdl_transport::Transport;
 use mdl_transport_mock::TcpTransport;
 use serde_json::json;
@@ -151,13 +151,7 @@ pub(crate) fn verify_response(
     trust: &TrustAnchors,
     at: i64,
 ) -> VerificationReport {
-    verify::response(
-        response,
-        session.transcript(),
-        trust,
-        Some(session.e_reader_key()),
-        at,
-    )
+    session.verify(response, trust, at.into())
 }
 
 // ---- `mdl reader` -----------------------------------------------------------------------------

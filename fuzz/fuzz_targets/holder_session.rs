@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use mdl_proximity::cbor::Tag24;
 use mdl_proximity::crypto::{Curve, EphemeralPrivateKey};
 use mdl_proximity::msg::{DeviceEngagement, Handover};
-use mdl_proximity::session::{HolderConfig, HolderSession, Output};
+use mdl_proximity::session::{HolderConfig, HolderSession, Input, Output, Session};
 
 fuzz_target!(|data: &[u8]| {
     let key = EphemeralPrivateKey::from_bytes(Curve::P256, &[0x11; 32]).expect("valid scalar");
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     for _ in 0..3 {
         let n = rest.first().map_or(0, |b| usize::from(*b)).min(rest.len());
         let (msg, tail) = rest.split_at(n);
-        holder.handle_message(now, msg);
+        holder.handle_input(Input::Message(now, msg));
         while let Output::Transmit(_) | Output::Event(_) = holder.poll_output() {}
         rest = tail;
     }

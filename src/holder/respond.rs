@@ -190,14 +190,15 @@ impl<C: ConsentHook> Presenter<C> {
         &self.credentials
     }
 
-    /// Reviews every DocRequest with the consent hook and builds the response. `at` (Unix
-    /// seconds) is the time at which reader certificates must be valid.
+    /// Reviews every DocRequest with the consent hook and builds the response. `at` is the time
+    /// at which reader certificates must be valid.
     pub fn respond(
         &mut self,
         request: &DeviceRequest,
         transcript: &SessionTranscriptBytes,
-        at: i64,
+        at: impl Into<crate::time::UnixTime>,
     ) -> Result<DeviceResponse, RespondError> {
+        let at = at.into();
         let mut selections = Vec::with_capacity(request.doc_requests.len());
         for (index, doc_request) in request.doc_requests.iter().enumerate() {
             let doc_type = &doc_request.items_request.value().doc_type;
@@ -225,7 +226,7 @@ impl<C: ConsentHook> crate::driver::Responder for Presenter<C> {
         &mut self,
         request: &crate::session::RequestReceived,
         session: &crate::session::HolderSession,
-        at: i64,
+        at: crate::time::UnixTime,
     ) -> crate::driver::Reply {
         use crate::driver::Reply;
         let Some(transcript) = session.transcript() else {

@@ -9,7 +9,9 @@ use crate::msg::{
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
 };
 
-use crate::session::{CloseReason, Outbox, Output, SessionError, Timeouts};
+use crate::session::{
+    CloseReason, CommandError, Input, Outbox, Output, Session, SessionError, Timeouts,
+};
 
 /// Configuration of a holder session.
 #[derive(Debug, Clone, Default)]
@@ -48,8 +50,8 @@ pub struct RequestReceived {
 ///
 /// Created at engagement with the holder's ephemeral key (`EDeviceKey`); the
 /// reader's SessionEstablishment then fixes the session transcript and keys. Commands:
-/// [`respond`](Self::respond), [`terminate`](Self::terminate). Inputs: `handle_*`. Outputs:
-/// [`poll_output`](Self::poll_output).
+/// [`respond`](Self::respond), [`terminate`](Self::terminate). Inputs and outputs: the
+/// [`Session`] trait.
 #[derive(Debug)]
 pub struct HolderSession {
     config: HolderConfig,
@@ -90,12 +92,10 @@ impl HolderSession {
         engagement: DeviceEngagementBytes,
         handover: Handover,
         now: Instant,
-    ) -> Result<Self, SessionError> {
-        let public = e_device_key.public_key().map_err(SessionError::Crypto)?;
+    ) -> Result<Self, CommandError> {
+        let public = e_device_key.public_key().map_err(CommandError::Crypto)?;
         if engagement.value().security.e_device_key.value() != &public {
-            return Err(SessionError::InvalidState(
-                "the engagement does not carry this EDeviceKey",
-            ));
+            return Err(CommandError::EngagementKeyMismatch);
         }
         let deadline = now + config.timeouts.establishment;
         Ok(Self {
@@ -134,21 +134,19 @@ impl HolderSession {
 
     /// Sets the handover once known (NFC negotiated handover completes after engagement).
     /// Refused after SessionEstablishment, when the transcript is fixed.
-    pub fn set_handover(&mut self, handover: Handover) -> Result<(), SessionError> {
+    pub fn set_handover(&mut self, handover: Handover) -> Result<(), CommandError> {
         match self.state {
             State::AwaitingEstablishment { .. } => {
                 self.handover = handover;
                 Ok(())
             }
-            State::Established(_) => Err(SessionError::InvalidState(
-                "the session transcript is already fixed",
-            )),
-            State::Closed => Err(SessionError::Closed),
+            State::Established(_) => Err(CommandError::TranscriptFixed),
+            State::Closed => Err(CommandError::Closed),
         }
     }
 
     /// Encrypts and sends a DeviceResponse.
-    pub fn respond(&mut self, now: Instant, response: &DeviceResponse) -> Result<(), SessionError> {
+    pub fn respond(&mut self, now: Instant, response: &DeviceResponse) -> Result<(), CommandError> {
         self.send_response(now, &cbor::to_vec(response), None)
     }
 
@@ -158,7 +156,7 @@ impl HolderSession {
         &mut self,
         now: Instant,
         response: &DeviceResponse,
-    ) -> Result<(), SessionError> {
+    ) -> Result<(), CommandError> {
         self.send_response(
             now,
             &cbor::to_vec(response),
@@ -179,10 +177,10 @@ impl HolderSession {
         self.close(CloseReason::Terminated);
     }
 
-    // ---- inputs -----------------------------------------------------------------------------
+    // ---- inputs (see also the `Session` impl) --------------------------------------------
 
     /// Handles one message from the reader.
-    pub fn handle_message(&mut self, now: Instant, bytes: &[u8]) {
+    fn handle_message(&mut self, now: Instant, bytes: &[u8]) {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::AwaitingEstablishment {
                 e_device_key,
@@ -221,43 +219,11 @@ impl HolderSession {
         }
     }
 
-    /// Handles the reader's transport-specific end of the session.
-    pub fn handle_transport_end(&mut self, _now: Instant) {
-        if !self.is_closed() {
-            self.close(CloseReason::TransportEnded);
-        }
-    }
-
-    /// Handles a lost link.
-    pub fn handle_transport_lost(&mut self, _now: Instant) {
-        if !self.is_closed() {
-            self.close(CloseReason::TransportLost);
-        }
-    }
-
-    /// Handles the passage of time: closes the session when its deadline has passed.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let deadline = match &self.state {
-            State::AwaitingEstablishment { deadline, .. } => *deadline,
-            State::Established(e) => e.deadline,
-            State::Closed => return,
-        };
-        if now >= deadline {
-            self.fail(SessionError::TimedOut);
-        }
-    }
-
-    // ---- outputs ----------------------------------------------------------------------------
-
-    /// The next thing to do; see [`Output`].
-    pub fn poll_output(&mut self) -> Output<HolderEvent> {
-        if let Some(o) = self.out.pop() {
-            return o;
-        }
+    fn deadline(&self) -> Option<Instant> {
         match &self.state {
-            State::AwaitingEstablishment { deadline, .. } => Output::Timeout(*deadline),
-            State::Established(e) => Output::Timeout(e.deadline),
-            State::Closed => Output::Done,
+            State::AwaitingEstablishment { deadline, .. } => Some(*deadline),
+            State::Established(e) => Some(e.deadline),
+            State::Closed => None,
         }
     }
 
@@ -335,7 +301,7 @@ impl HolderSession {
         now: Instant,
         plaintext: &[u8],
         status: Option<SessionStatus>,
-    ) -> Result<(), SessionError> {
+    ) -> Result<(), CommandError> {
         self.send_response_without_deadline(plaintext, status)?;
         if let State::Established(e) = &mut self.state {
             e.deadline = now + self.config.timeouts.inactivity;
@@ -347,28 +313,25 @@ impl HolderSession {
         &mut self,
         plaintext: &[u8],
         status: Option<SessionStatus>,
-    ) -> Result<(), SessionError> {
+    ) -> Result<(), CommandError> {
         let est = match &mut self.state {
             State::Established(e) => e,
-            State::AwaitingEstablishment { .. } => {
-                return Err(SessionError::InvalidState("no request received yet"))
-            }
-            State::Closed => return Err(SessionError::Closed),
+            State::AwaitingEstablishment { .. } => return Err(CommandError::NotEstablished),
+            State::Closed => return Err(CommandError::Closed),
         };
         let data = match est.cipher.encrypt(plaintext) {
             Ok(d) => d,
-            Err(e) => {
-                let err = SessionError::Decrypt(e);
-                let reported = SessionError::InvalidState("session counter exhausted");
-                self.fail(err);
-                return Err(reported);
+            Err(_) => {
+                // The cipher refuses to encrypt only when this side's counter is exhausted.
+                self.fail(SessionError::CounterExhausted);
+                return Err(CommandError::CounterExhausted);
             }
         };
         let msg = match status {
             // SessionData::with_data_and_status refuses error statuses; 20 is accepted.
-            Some(s) => SessionData::with_data_and_status(data, s).ok_or(
-                SessionError::InvalidState("an error status cannot carry data"),
-            )?,
+            // Only `respond_and_terminate` passes a status, and it passes 20, which may carry data.
+            Some(s) => SessionData::with_data_and_status(data, s)
+                .expect("status 20 (termination) is not an error status"),
             None => SessionData::with_data(data),
         };
         self.out.transmit(cbor::to_vec(&msg));
@@ -384,5 +347,44 @@ impl HolderSession {
     fn close(&mut self, reason: CloseReason) {
         self.state = State::Closed;
         self.out.event(HolderEvent::Closed(reason));
+    }
+}
+
+impl Session for HolderSession {
+    type Event = HolderEvent;
+
+    fn handle_input(&mut self, input: Input<'_>) {
+        match input {
+            Input::Message(now, bytes) => self.handle_message(now, bytes),
+            Input::TransportEnded(_) => {
+                if !self.is_closed() {
+                    self.close(CloseReason::TransportEnded);
+                }
+            }
+            Input::TransportLost(_, error) => {
+                if !self.is_closed() {
+                    self.close(CloseReason::TransportLost(error));
+                }
+            }
+            Input::Timeout(now) => {
+                if self.deadline().is_some_and(|d| now >= d) {
+                    self.fail(SessionError::TimedOut);
+                }
+            }
+        }
+    }
+
+    fn poll_output(&mut self) -> Output<HolderEvent> {
+        if let Some(o) = self.out.pop() {
+            return o;
+        }
+        match self.deadline() {
+            Some(deadline) => Output::Timeout(deadline),
+            None => Output::Done,
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.deadline()
     }
 }

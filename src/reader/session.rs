@@ -9,7 +9,12 @@ use crate::msg::{
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
 };
 
-use crate::session::{CloseReason, Outbox, Output, SessionError, Timeouts};
+use crate::session::{
+    CloseReason, CommandError, Input, Outbox, Output, PeerMisbehaved, Session, SessionError,
+    Timeouts, Unsupported,
+};
+use crate::time::UnixTime;
+use crate::verify::{TrustAnchors, VerificationReport};
 
 /// Cipher suite 1 (2021 9.1.5.2), the only one defined.
 pub const CIPHER_SUITE_1: i64 = 1;
@@ -55,8 +60,8 @@ pub enum Termination {
 ///
 /// Everything is known when it starts — the holder's engagement and the reader's own ephemeral
 /// key — so the transcript and keys exist from construction. Commands:
-/// [`request`](Self::request), [`terminate`](Self::terminate). Inputs: `handle_*`. Outputs:
-/// [`poll_output`](Self::poll_output).
+/// [`request`](Self::request), [`terminate`](Self::terminate). Inputs and outputs: the
+/// [`Session`] trait.
 #[derive(Debug)]
 pub struct ReaderSession {
     config: ReaderConfig,
@@ -70,7 +75,9 @@ pub struct ReaderSession {
 enum State {
     Open {
         cipher: SessionCipher,
-        established: bool,
+        /// Requests sent and not yet answered; the first goes in SessionEstablishment.
+        requests_sent: u64,
+        responses_received: u64,
         deadline: Instant,
     },
     Closed,
@@ -88,7 +95,9 @@ impl ReaderSession {
     ) -> Result<Self, SessionError> {
         let security = &engagement.value().security;
         if security.cipher_suite != CIPHER_SUITE_1 {
-            return Err(SessionError::Unsupported("cipher suite other than 1"));
+            return Err(SessionError::Unsupported(Unsupported::CipherSuite(
+                security.cipher_suite,
+            )));
         }
         let shared = e_reader_key
             .agree(security.e_device_key.value())
@@ -111,7 +120,8 @@ impl ReaderSession {
             // same establishment allowance the holder grants it.
             state: State::Open {
                 cipher,
-                established: false,
+                requests_sent: 0,
+                responses_received: 0,
                 deadline,
             },
             out: Outbox::new(),
@@ -156,40 +166,60 @@ impl ReaderSession {
         matches!(self.state, State::Closed)
     }
 
+    /// Verifies a DeviceResponse of this session (2021 9.3): issuer data authentication against
+    /// `trust` and mdoc authentication against this session's transcript — deviceSignature, or
+    /// deviceMac with this session's EReaderKey — all at `at`.
+    pub fn verify(
+        &self,
+        response: &DeviceResponse,
+        trust: &TrustAnchors,
+        at: UnixTime,
+    ) -> VerificationReport {
+        crate::verify::response(
+            response,
+            &self.transcript,
+            trust,
+            Some(&self.e_reader_key),
+            at,
+        )
+    }
+
     // ---- commands ---------------------------------------------------------------------------
 
     /// Encrypts and sends a DeviceRequest: the first goes in SessionEstablishment, later ones in
     /// SessionData.
-    pub fn request(&mut self, now: Instant, request: &DeviceRequest) -> Result<(), SessionError> {
+    pub fn request(&mut self, now: Instant, request: &DeviceRequest) -> Result<(), CommandError> {
         self.request_bytes(now, &cbor::to_vec(request))
     }
 
     /// Sends an already encoded DeviceRequest (for integrators replaying captured requests).
-    pub fn request_bytes(&mut self, now: Instant, plaintext: &[u8]) -> Result<(), SessionError> {
+    pub fn request_bytes(&mut self, now: Instant, plaintext: &[u8]) -> Result<(), CommandError> {
         let State::Open {
             cipher,
-            established,
+            requests_sent,
             deadline,
+            ..
         } = &mut self.state
         else {
-            return Err(SessionError::Closed);
+            return Err(CommandError::Closed);
         };
         let data = match cipher.encrypt(plaintext) {
             Ok(d) => d,
-            Err(e) => {
-                self.fail(SessionError::Decrypt(e));
-                return Err(SessionError::InvalidState("session counter exhausted"));
+            Err(_) => {
+                // The cipher refuses to encrypt only when this side's counter is exhausted.
+                self.fail(SessionError::CounterExhausted);
+                return Err(CommandError::CounterExhausted);
             }
         };
-        let message = if *established {
+        let message = if *requests_sent > 0 {
             cbor::to_vec(&SessionData::with_data(data))
         } else {
-            *established = true;
             cbor::to_vec(&SessionEstablishment {
                 e_reader_key: self.transcript.value().e_reader_key.clone(),
                 data: cbor::Bstr(data),
             })
         };
+        *requests_sent += 1;
         *deadline = now + self.config.timeouts.inactivity;
         self.out.transmit(message);
         Ok(())
@@ -206,12 +236,15 @@ impl ReaderSession {
         self.close(CloseReason::Terminated);
     }
 
-    // ---- inputs -----------------------------------------------------------------------------
+    // ---- inputs (see also the `Session` impl) --------------------------------------------
 
     /// Handles one message from the holder.
-    pub fn handle_message(&mut self, now: Instant, bytes: &[u8]) {
+    fn handle_message(&mut self, now: Instant, bytes: &[u8]) {
         let State::Open {
-            cipher, deadline, ..
+            cipher,
+            deadline,
+            requests_sent,
+            responses_received,
         } = &mut self.state
         else {
             return;
@@ -222,10 +255,19 @@ impl ReaderSession {
         };
         *deadline = now + self.config.timeouts.inactivity;
         if let Some(data) = msg.data() {
+            // 2021 9.1.1.4: the mdoc sends a DeviceResponse only in answer to a request. One that
+            // answers nothing (before our first request, or one too many) ends the session with
+            // status 20; its content is not even decrypted.
+            if *responses_received >= *requests_sent {
+                return self.fail(SessionError::PeerMisbehaved(
+                    PeerMisbehaved::UnsolicitedResponse,
+                ));
+            }
             let plaintext = match cipher.decrypt(data) {
                 Ok(p) => p,
                 Err(e) => return self.fail(SessionError::Decrypt(e)),
             };
+            *responses_received += 1;
             let response = cbor::from_slice_with::<DeviceResponse>(&plaintext, &self.config.limits);
             self.out
                 .event(ReaderEvent::Response(Box::new(ResponseReceived {
@@ -238,39 +280,10 @@ impl ReaderSession {
         }
     }
 
-    /// Handles the holder's transport-specific end of the session.
-    pub fn handle_transport_end(&mut self, _now: Instant) {
-        if !self.is_closed() {
-            self.close(CloseReason::TransportEnded);
-        }
-    }
-
-    /// Handles a lost link.
-    pub fn handle_transport_lost(&mut self, _now: Instant) {
-        if !self.is_closed() {
-            self.close(CloseReason::TransportLost);
-        }
-    }
-
-    /// Handles the passage of time: closes the session when its deadline has passed.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        if let State::Open { deadline, .. } = self.state {
-            if now >= deadline {
-                self.fail(SessionError::TimedOut);
-            }
-        }
-    }
-
-    // ---- outputs ----------------------------------------------------------------------------
-
-    /// The next thing to do; see [`Output`].
-    pub fn poll_output(&mut self) -> Output<ReaderEvent> {
-        if let Some(o) = self.out.pop() {
-            return o;
-        }
+    fn deadline(&self) -> Option<Instant> {
         match &self.state {
-            State::Open { deadline, .. } => Output::Timeout(*deadline),
-            State::Closed => Output::Done,
+            State::Open { deadline, .. } => Some(*deadline),
+            State::Closed => None,
         }
     }
 
@@ -282,5 +295,44 @@ impl ReaderSession {
     fn close(&mut self, reason: CloseReason) {
         self.state = State::Closed;
         self.out.event(ReaderEvent::Closed(reason));
+    }
+}
+
+impl Session for ReaderSession {
+    type Event = ReaderEvent;
+
+    fn handle_input(&mut self, input: Input<'_>) {
+        match input {
+            Input::Message(now, bytes) => self.handle_message(now, bytes),
+            Input::TransportEnded(_) => {
+                if !self.is_closed() {
+                    self.close(CloseReason::TransportEnded);
+                }
+            }
+            Input::TransportLost(_, error) => {
+                if !self.is_closed() {
+                    self.close(CloseReason::TransportLost(error));
+                }
+            }
+            Input::Timeout(now) => {
+                if self.deadline().is_some_and(|d| now >= d) {
+                    self.fail(SessionError::TimedOut);
+                }
+            }
+        }
+    }
+
+    fn poll_output(&mut self) -> Output<ReaderEvent> {
+        if let Some(o) = self.out.pop() {
+            return o;
+        }
+        match self.deadline() {
+            Some(deadline) => Output::Timeout(deadline),
+            None => Output::Done,
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.deadline()
     }
 }

@@ -1,10 +1,45 @@
-//! What goes out of a session, and how it ended.
+//! What goes into a session ([`Input`]), what comes out ([`Output`]), the [`Session`] trait
+//! both roles implement, and how a session ended ([`CloseReason`]).
 
 use std::time::{Duration, Instant};
+
+use mdl_transport::TransportError;
 
 use crate::msg::SessionStatus;
 
 use super::SessionError;
+
+/// Everything that happens *to* a session; the driver feeds each one to
+/// [`Session::handle_input`]. Time is always the driver's reading: sessions never read a clock.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Input<'a> {
+    /// One whole message from the peer, received at this instant.
+    Message(Instant, &'a [u8]),
+    /// The peer ended the session by the transport's own means (BLE State `0x02`, a closed
+    /// socket: 2021 9.1.1.4).
+    TransportEnded(Instant),
+    /// The link was lost without an orderly end; the transport's error when there is one.
+    TransportLost(Instant, Option<TransportError>),
+    /// The instant of [`Session::poll_timeout`] (or later) has come.
+    Timeout(Instant),
+}
+
+/// The shape both session roles share, so one driver pumps either (the run-loop contract of
+/// [`crate::session`]).
+pub trait Session {
+    /// What the session tells the application.
+    type Event;
+
+    /// Feeds one input. Then drain [`poll_output`](Self::poll_output).
+    fn handle_input(&mut self, input: Input<'_>);
+
+    /// The next output; [`Output::Timeout`] or [`Output::Done`] when drained.
+    fn poll_output(&mut self) -> Output<Self::Event>;
+
+    /// When the session next needs [`Input::Timeout`]; `None` once it is closed.
+    fn poll_timeout(&self) -> Option<Instant>;
+}
 
 /// What a session asks its driver to do next. Drain [`Output`]s after every input or command
 /// until [`Output::Timeout`] or [`Output::Done`].
@@ -14,7 +49,7 @@ pub enum Output<E> {
     Transmit(Vec<u8>),
     /// Something the application must hear about.
     Event(E),
-    /// Nothing more to do: call `handle_timeout` at this instant unless input arrives first.
+    /// Nothing more to do: feed [`Input::Timeout`] at this instant unless input arrives first.
     Timeout(Instant),
     /// The session is over; nothing more will come out of it.
     Done,
@@ -28,8 +63,9 @@ pub enum CloseReason {
     PeerStatus(SessionStatus),
     /// The peer ended by the transport's own means (BLE State End, closed socket).
     TransportEnded,
-    /// The link was lost without an orderly end.
-    TransportLost,
+    /// The link was lost without an orderly end, with the transport's error when the driver had
+    /// one.
+    TransportLost(Option<TransportError>),
     /// This side terminated (and sent status 20 when a session existed).
     Terminated,
     /// The session failed; the status of [`SessionError::status_to_send`] was sent.

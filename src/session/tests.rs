@@ -84,10 +84,10 @@ impl Pair {
         self.drain();
         while !self.to_holder.is_empty() || !self.to_reader.is_empty() {
             for m in std::mem::take(&mut self.to_holder) {
-                self.holder.handle_message(self.now, &m);
+                self.holder.handle_input(Input::Message(self.now, &m));
             }
             for m in std::mem::take(&mut self.to_reader) {
-                self.reader.handle_message(self.now, &m);
+                self.reader.handle_input(Input::Message(self.now, &m));
             }
             self.drain();
         }
@@ -266,7 +266,7 @@ fn tampered_establishment_gets_status_10_and_closes() {
     let mut msg = p.to_holder.pop().unwrap();
     let last = msg.len() - 1;
     msg[last] ^= 0x01; // inside the GCM tag
-    p.holder.handle_message(p.now, &msg);
+    p.holder.handle_input(Input::Message(p.now, &msg));
     p.drain();
     let sent: SessionData = cbor::from_slice(&p.to_reader[0]).unwrap();
     assert_eq!(sent.status(), Some(SessionStatus::ENCRYPTION_ERROR));
@@ -293,7 +293,7 @@ fn replayed_message_fails_to_decrypt() {
     let second = p.to_holder[0].clone();
     p.deliver();
     p.take_request();
-    p.holder.handle_message(p.now, &second); // the same SessionData again
+    p.holder.handle_input(Input::Message(p.now, &second)); // the same SessionData again
     p.drain();
     assert!(matches!(
         p.holder_closed(),
@@ -304,7 +304,7 @@ fn replayed_message_fails_to_decrypt() {
 #[test]
 fn undecodable_session_message_gets_status_11() {
     let mut p = Pair::new(Curve::P256, 12);
-    p.holder.handle_message(p.now, &[0xa1, 0x01]); // truncated map
+    p.holder.handle_input(Input::Message(p.now, &[0xa1, 0x01])); // truncated map
     p.drain();
     let sent: SessionData = cbor::from_slice(&p.to_reader[0]).unwrap();
     assert_eq!(sent.status(), Some(SessionStatus::DECODING_ERROR));
@@ -319,7 +319,8 @@ fn reader_gets_status_11_for_garbage() {
     let mut p = Pair::new(Curve::P256, 13);
     p.reader.request(p.now, &sample_request("x")).unwrap();
     p.drain();
-    p.reader.handle_message(p.now, b"not cbor at all");
+    p.reader
+        .handle_input(Input::Message(p.now, b"not cbor at all"));
     p.drain();
     let sent: SessionData = cbor::from_slice(p.to_holder.last().unwrap()).unwrap();
     assert_eq!(sent.status(), Some(SessionStatus::DECODING_ERROR));
@@ -378,9 +379,10 @@ fn holder_times_out_waiting_for_establishment() {
         panic!("a deadline")
     };
     assert_eq!(deadline, p.now + Timeouts::DEFAULT_ESTABLISHMENT);
-    p.holder.handle_timeout(deadline - Duration::from_millis(1));
+    p.holder
+        .handle_input(Input::Timeout(deadline - Duration::from_millis(1)));
     assert!(!p.holder.is_closed());
-    p.holder.handle_timeout(deadline);
+    p.holder.handle_input(Input::Timeout(deadline));
     p.drain();
     assert!(matches!(
         p.holder_closed(),
@@ -400,7 +402,7 @@ fn inactivity_deadline_moves_with_traffic() {
         panic!("a deadline")
     };
     assert_eq!(deadline, p.now + Timeouts::DEFAULT_INACTIVITY);
-    p.holder.handle_timeout(deadline);
+    p.holder.handle_input(Input::Timeout(deadline));
     p.drain();
     let sent: SessionData = cbor::from_slice(p.to_reader.last().unwrap()).unwrap();
     assert_eq!(
@@ -420,7 +422,7 @@ fn reader_times_out_waiting_for_response() {
     p.reader.request(p.now, &sample_request("x")).unwrap();
     p.drain();
     p.reader
-        .handle_timeout(p.now + Timeouts::DEFAULT_INACTIVITY);
+        .handle_input(Input::Timeout(p.now + Timeouts::DEFAULT_INACTIVITY));
     p.drain();
     assert!(matches!(
         p.reader_closed(),
@@ -431,8 +433,11 @@ fn reader_times_out_waiting_for_response() {
 #[test]
 fn transport_end_and_loss_close_without_sending() {
     let mut p = Pair::new(Curve::P256, 19);
-    p.holder.handle_transport_end(p.now);
-    p.reader.handle_transport_lost(p.now);
+    p.holder.handle_input(Input::TransportEnded(p.now));
+    p.reader.handle_input(Input::TransportLost(
+        p.now,
+        Some(mdl_transport::TransportError::LinkLost),
+    ));
     p.drain();
     assert!(p.to_holder.is_empty() && p.to_reader.is_empty());
     assert!(matches!(
@@ -441,7 +446,9 @@ fn transport_end_and_loss_close_without_sending() {
     ));
     assert!(matches!(
         p.reader_closed(),
-        Some(CloseReason::TransportLost)
+        Some(CloseReason::TransportLost(Some(
+            mdl_transport::TransportError::LinkLost
+        )))
     ));
 }
 
@@ -450,12 +457,12 @@ fn commands_in_the_wrong_state_are_refused() {
     let mut p = Pair::new(Curve::P256, 20);
     assert!(matches!(
         p.holder.respond(p.now, &ok_response()),
-        Err(SessionError::InvalidState(_))
+        Err(CommandError::NotEstablished)
     ));
     p.holder.terminate(p.now);
     assert!(matches!(
         p.holder.respond(p.now, &ok_response()),
-        Err(SessionError::Closed)
+        Err(CommandError::Closed)
     ));
     p.reader.terminate(p.now, Termination::Transport);
     p.drain();
@@ -465,7 +472,7 @@ fn commands_in_the_wrong_state_are_refused() {
     );
     assert!(matches!(
         p.reader.request(p.now, &sample_request("x")),
-        Err(SessionError::Closed)
+        Err(CommandError::Closed)
     ));
 }
 
@@ -495,7 +502,8 @@ fn holder_rejects_establishment_with_key_on_another_curve() {
         e_reader_key: Tag24::new(other.public_key().unwrap()),
         data: cbor::Bstr(vec![0; 32]),
     };
-    p.holder.handle_message(p.now, &cbor::to_vec(&msg));
+    p.holder
+        .handle_input(Input::Message(p.now, &cbor::to_vec(&msg)));
     p.drain();
     let sent: SessionData = cbor::from_slice(&p.to_reader[0]).unwrap();
     assert_eq!(sent.status(), Some(SessionStatus::ENCRYPTION_ERROR));
@@ -513,7 +521,7 @@ fn handover_can_be_set_until_establishment() {
     p.deliver();
     assert!(matches!(
         p.holder.set_handover(Handover::Qr),
-        Err(SessionError::InvalidState(_))
+        Err(CommandError::TranscriptFixed)
     ));
 }
 
@@ -529,7 +537,7 @@ fn engagement_must_carry_the_holder_key() {
         Handover::Qr,
         Instant::now(),
     );
-    assert!(matches!(err, Err(SessionError::InvalidState(_))));
+    assert!(matches!(err, Err(CommandError::EngagementKeyMismatch)));
 }
 
 #[test]
@@ -540,7 +548,7 @@ fn status_mapping_is_the_standard_one() {
         Some(SessionStatus::SESSION_TERMINATION)
     );
     assert_eq!(
-        SessionError::PeerMisbehaved("x").status_to_send(),
+        SessionError::PeerMisbehaved(PeerMisbehaved::UnsolicitedResponse).status_to_send(),
         Some(SessionStatus::SESSION_TERMINATION)
     );
     assert_eq!(
@@ -552,5 +560,81 @@ fn status_mapping_is_the_standard_one() {
             .status_to_send(),
         Some(SessionStatus::DECODING_ERROR)
     );
-    assert_eq!(SessionError::Closed.status_to_send(), None);
+    assert_eq!(
+        SessionError::CounterExhausted.status_to_send(),
+        Some(SessionStatus::SESSION_TERMINATION)
+    );
+}
+
+/// One request, two responses (the holder's real response replayed): the second answers nothing.
+#[test]
+fn reader_closes_on_a_response_to_no_request() {
+    let mut p = Pair::new(Curve::P256, 30);
+    p.reader.request(p.now, &sample_request("x")).unwrap();
+    p.deliver();
+    p.holder.respond(p.now, &ok_response()).unwrap();
+    p.drain();
+    let response = p.to_reader.last().unwrap().clone();
+    p.deliver();
+    assert!(matches!(
+        p.reader_events.last(),
+        Some(ReaderEvent::Response(_))
+    ));
+    // The same bytes again: well-formed SessionData with data, but no request is outstanding.
+    p.reader.handle_input(Input::Message(p.now, &response));
+    p.drain();
+    let sent: SessionData = cbor::from_slice(p.to_holder.last().unwrap()).unwrap();
+    assert_eq!(sent.status(), Some(SessionStatus::SESSION_TERMINATION));
+    assert!(matches!(
+        p.reader_closed(),
+        Some(CloseReason::Failed(SessionError::PeerMisbehaved(
+            PeerMisbehaved::UnsolicitedResponse
+        )))
+    ));
+}
+
+#[test]
+fn reader_closes_on_a_response_before_its_first_request() {
+    let mut p = Pair::new(Curve::P256, 31);
+    // Data the reader never asked for (its content is not even decrypted).
+    let unsolicited = cbor::to_vec(&SessionData::with_data(vec![0x55; 40]));
+    p.reader.handle_input(Input::Message(p.now, &unsolicited));
+    p.drain();
+    let sent: SessionData = cbor::from_slice(&p.to_holder[0]).unwrap();
+    assert_eq!(sent.status(), Some(SessionStatus::SESSION_TERMINATION));
+    assert!(matches!(
+        p.reader_closed(),
+        Some(CloseReason::Failed(SessionError::PeerMisbehaved(
+            PeerMisbehaved::UnsolicitedResponse
+        )))
+    ));
+    assert!(matches!(
+        p.reader.request(p.now, &sample_request("x")),
+        Err(CommandError::Closed)
+    ));
+}
+
+#[test]
+fn a_status_without_data_before_any_request_is_a_peer_close() {
+    let mut p = Pair::new(Curve::P256, 32);
+    let status = cbor::to_vec(&SessionData::with_status(
+        SessionStatus::SESSION_TERMINATION,
+    ));
+    p.reader.handle_input(Input::Message(p.now, &status));
+    p.drain();
+    assert!(p.to_holder.is_empty());
+    assert!(matches!(
+        p.reader_closed(),
+        Some(CloseReason::PeerStatus(SessionStatus::SESSION_TERMINATION))
+    ));
+}
+
+#[test]
+fn poll_timeout_follows_the_deadline_and_ends_with_the_session() {
+    let mut p = Pair::new(Curve::P256, 33);
+    let establishment = p.now + Timeouts::DEFAULT_ESTABLISHMENT;
+    assert_eq!(p.holder.poll_timeout(), Some(establishment));
+    assert_eq!(p.reader.poll_timeout(), Some(establishment));
+    p.holder.terminate(p.now);
+    assert_eq!(p.holder.poll_timeout(), None);
 }

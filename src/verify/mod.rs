@@ -25,10 +25,11 @@ pub use reader_auth::{reader_auth, reader_authentication_bytes, ReaderIdentity};
 
 use crate::crypto::EphemeralPrivateKey;
 use crate::msg::{DeviceResponse, Document, ResponseStatus, SessionTranscriptBytes};
+use crate::time::UnixTime;
 
 /// Verifies a DeviceResponse as a reader (2021 9.3): for every document, issuer data
 /// authentication against `trust` (IACA anchors) and mdoc authentication against `transcript`,
-/// all at `at` (Unix seconds).
+/// all at `at`.
 ///
 /// `e_reader_key` is the reader's ephemeral private key of this session; without it a deviceMac
 /// is reported as [`Failure::DeviceMacKeyUnavailable`], never accepted.
@@ -37,8 +38,9 @@ pub fn response(
     transcript: &SessionTranscriptBytes,
     trust: &TrustAnchors,
     e_reader_key: Option<&EphemeralPrivateKey>,
-    at: i64,
+    at: impl Into<UnixTime>,
 ) -> VerificationReport {
+    let at = at.into();
     let mut report = VerificationReport {
         status: response.status.0,
         documents: Vec::new(),
@@ -68,10 +70,10 @@ pub fn document(
     transcript: &SessionTranscriptBytes,
     trust: &TrustAnchors,
     e_reader_key: Option<&EphemeralPrivateKey>,
-    at: i64,
+    at: impl Into<UnixTime>,
 ) -> DocumentReport {
     let mut report = DocumentReport::new(&doc.doc_type);
-    if let Some(mso) = issuer::verify(doc, trust, at, &mut report) {
+    if let Some(mso) = issuer::verify(doc, trust, at.into().secs(), &mut report) {
         device::verify(doc, &mso, transcript, e_reader_key, &mut report);
     }
     report

@@ -51,13 +51,14 @@ pub fn reader_authentication_bytes(
     crate::msg::ReaderAuthentication::bytes(transcript, &request.items_request)
 }
 
-/// Verifies a DocRequest's readerAuth against `reader_roots` at `at` (Unix seconds).
+/// Verifies a DocRequest's readerAuth against `reader_roots` at `at`.
 pub fn reader_auth(
     request: &DocRequest,
     transcript: &SessionTranscriptBytes,
     reader_roots: &TrustAnchors,
-    at: i64,
+    at: impl Into<crate::time::UnixTime>,
 ) -> ReaderIdentity {
+    let at = at.into().secs();
     let Some(sign1) = &request.reader_auth else {
         return ReaderIdentity::Unauthenticated;
     };
