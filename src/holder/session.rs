@@ -110,6 +110,22 @@ impl HolderSession {
         })
     }
 
+    /// Starts a session for `engagement` (see [`crate::engagement::Engagement`]).
+    pub fn from_engagement(
+        config: HolderConfig,
+        e_device_key: EphemeralPrivateKey,
+        engagement: &crate::engagement::Engagement,
+        now: Instant,
+    ) -> Result<Self, CommandError> {
+        Self::new(
+            config,
+            e_device_key,
+            engagement.device_engagement().clone(),
+            engagement.handover().clone(),
+            now,
+        )
+    }
+
     // ---- getters ----------------------------------------------------------------------------
 
     /// The DeviceEngagement as given to the reader.

@@ -128,6 +128,22 @@ impl ReaderSession {
         })
     }
 
+    /// Starts a session from the holder's `engagement` (see [`crate::engagement::Engagement`]).
+    pub fn from_engagement(
+        config: ReaderConfig,
+        e_reader_key: EphemeralPrivateKey,
+        engagement: &crate::engagement::Engagement,
+        now: Instant,
+    ) -> Result<Self, SessionError> {
+        Self::new(
+            config,
+            e_reader_key,
+            engagement.device_engagement().clone(),
+            engagement.handover().clone(),
+            now,
+        )
+    }
+
     /// Generates the reader's ephemeral key on the curve of the holder's EDeviceKey.
     pub fn generate_key<R: rand_core::CryptoRng + ?Sized>(
         engagement: &DeviceEngagementBytes,
