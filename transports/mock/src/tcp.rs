@@ -1,7 +1,9 @@
 //! The TCP test transport: `GmDL`-framed messages over a stream socket (DESIGN.md §7).
 //!
-//! The mdoc side advertises host and port (retrieval method type -18224, `{0: host, 1: port}`,
-//! modelled in the core crate) and accepts; the reader connects. An orderly close is a socket
+//! The mdoc side advertises host and port (retrieval method type −10, formerly −18224,
+//! `{0: host, 1: port}`, modelled in the core crate) and accepts; the reader connects. The
+//! link traits' [`TcpConnector`](crate::TcpConnector) and [`TcpListener`](crate::TcpListener)
+//! wrap these calls. An orderly close is a socket
 //! shutdown, which the peer sees as [`Incoming::End`].
 //!
 //! ```no_run
@@ -56,7 +58,7 @@ pub struct TcpTransport {
     closed: bool,
 }
 
-/// The host and port to advertise for `listener` (the two fields of the -18224 retrieval method).
+/// The host and port to advertise for `listener` (the two fields of the −10 retrieval method).
 ///
 /// # Errors
 /// The socket's `local_addr` error.
@@ -89,7 +91,7 @@ impl TcpTransport {
         Self::from_stream(TcpStream::connect(addr).await?)
     }
 
-    /// Connects to the host and port of a -18224 retrieval method.
+    /// Connects to the host and port of a −10 (or −18224) retrieval method.
     ///
     /// # Errors
     /// [`TransportError::Io`] if the name does not resolve or the connection fails.

@@ -176,3 +176,47 @@ async fn peer_reset_is_a_lost_link() {
     };
     assert!(matches!(last, Err(TransportError::LinkLost)), "{last:?}");
 }
+
+/// The seam of DESIGN §7b over TCP: the listener offers its bound address before any engagement
+/// exists, the connector accepts that carrier and nothing else, and the link carries messages.
+#[tokio::test]
+async fn connector_and_listener_meet_on_the_offered_carrier() {
+    use mdl_transport::{Carrier, CarrierKind, Connect, Listen, NfcCarrier, SessionBinding};
+    use mdl_transport_mock::{TcpConnector, TcpListener};
+
+    let mut listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let offered = listener.offer().await.unwrap();
+    assert_eq!(offered.len(), 1);
+    let Carrier::Tcp(tcp) = &offered[0] else {
+        panic!("{offered:?}")
+    };
+    assert_eq!(tcp.host, "127.0.0.1");
+    assert_ne!(tcp.port, 0, "the bound port, not the requested 0");
+
+    let binding = SessionBinding { ble_ident: [0; 16] };
+    let mut connector = TcpConnector;
+    let nfc = Carrier::Nfc(NfcCarrier {
+        max_command: 255,
+        max_response: 256,
+    });
+    assert!(!connector.supports(&nfc));
+    assert!(connector.connect(&nfc, &binding).await.is_err());
+    assert!(connector.supports(&offered[0]));
+    assert_eq!(offered[0].kind(), CarrierKind::Tcp);
+
+    let carrier = offered[0].clone();
+    let reader = tokio::spawn(async move {
+        let mut link = TcpConnector.connect(&carrier, &binding).await.unwrap();
+        link.send(b"hello").await.unwrap();
+        link.close().await.unwrap();
+    });
+    let mut holder = listener.accept(&offered[0], &binding).await.unwrap();
+    assert_eq!(
+        holder.receive().await.unwrap(),
+        Incoming::Message(b"hello".to_vec())
+    );
+    assert_eq!(holder.receive().await.unwrap(), Incoming::End);
+    reader.await.unwrap();
+    // A carrier it did not offer is refused.
+    assert!(listener.accept(&nfc, &binding).await.is_err());
+}
