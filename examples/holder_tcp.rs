@@ -20,19 +20,15 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use getrandom::{rand_core::UnwrapErr, SysRng};
-use mdl_proximity::cbor::Tag24;
 use mdl_proximity::crypto::{Curve, EphemeralPrivateKey};
 use mdl_proximity::driver::serve_holder;
-use mdl_proximity::engagement::carrier::DeviceRetrievalMethod;
-use mdl_proximity::engagement::carrier::TcpOptions;
-use mdl_proximity::engagement::qr::qr_uri;
+use mdl_proximity::engagement::Engagement;
 use mdl_proximity::holder::{Presenter, ReviewRequest, Selection};
 use mdl_proximity::issuer::{sample_mdl_credential, SampleMdl};
-use mdl_proximity::msg::{DeviceEngagement, Handover};
 use mdl_proximity::session::{HolderConfig, HolderSession};
 use mdl_proximity::verify::TrustAnchors;
-use mdl_transport_mock::TcpTransport;
-use tokio::net::TcpListener;
+use mdl_transport::Listen;
+use mdl_transport_mock::TcpListener;
 
 const HOST: &str = "127.0.0.1";
 
@@ -58,29 +54,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let iaca_path = dir.join("iaca.pem");
     std::fs::write(&iaca_path, issuer.iaca.to_pem()?)?;
 
-    let listener = TcpListener::bind((HOST, port)).await?;
-    let port = listener.local_addr()?.port();
-
-    // The engagement advertises the TCP retrieval method at our address.
+    // The listener says what it offers (its bound address) before the engagement is written;
+    // the engagement advertises exactly that (TCP retrieval method, type -10).
+    let mut listener = TcpListener::bind((HOST, port)).await?;
+    let offered = listener.offer().await?;
     let e_device_key = EphemeralPrivateKey::generate(Curve::P256, &mut rng)?;
-    let tcp = DeviceRetrievalMethod::Tcp(TcpOptions {
-        host: HOST.into(),
-        port,
-    });
-    let engagement = Tag24::new(DeviceEngagement::new(e_device_key.public_key()?, vec![tcp]));
-    println!("listening on {HOST}:{port}");
+    let engagement = Engagement::holder_qr(e_device_key.public_key()?, offered.clone());
+    println!("listening on {HOST}:{}", listener.carrier().port);
     println!("IACA:       {}", iaca_path.display());
-    println!("engagement: {}", qr_uri(&engagement));
+    println!("engagement: {}", engagement.qr_uri());
 
-    let mut transport = TcpTransport::accept(&listener).await?;
+    let mut transport = listener.accept(&offered[0], &engagement.binding()).await?;
     println!("reader connected from {}", transport.peer_addr()?);
     // The session (and its 30 s SessionEstablishment deadline) starts when the reader connects,
     // not when the URI is printed: a person copies it to the other terminal in between.
-    let mut session = HolderSession::new(
+    let mut session = HolderSession::from_engagement(
         HolderConfig::default(),
         e_device_key,
-        engagement,
-        Handover::Qr,
+        &engagement,
         Instant::now(),
     )?;
     let consent = |review: &ReviewRequest| {

@@ -19,13 +19,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use getrandom::{rand_core::UnwrapErr, SysRng};
 use mdl_proximity::driver::{reader_exchange, reader_terminate};
-use mdl_proximity::engagement::carrier::DeviceRetrievalMethod;
-use mdl_proximity::engagement::qr::from_qr_uri;
-use mdl_proximity::msg::Handover;
+use mdl_proximity::engagement::{select_carrier, Engagement};
 use mdl_proximity::reader::RequestBuilder;
 use mdl_proximity::session::{ReaderConfig, ReaderSession, Termination};
 use mdl_proximity::verify::TrustAnchors;
-use mdl_transport_mock::TcpTransport;
+use mdl_transport::{CarrierKind, Connect};
+use mdl_transport_mock::TcpConnector;
 
 fn unix_now() -> i64 {
     let secs = SystemTime::now()
@@ -42,30 +41,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let iacas = TrustAnchors::from_pem(&std::fs::read_to_string(iaca_pem)?)?;
 
-    // The engagement, and the TCP address it advertises.
-    let engagement = from_qr_uri(uri)?;
-    let (host, port) = engagement
-        .value()
-        .device_retrieval_methods
-        .iter()
-        .flat_map(|methods| methods.iter())
-        .find_map(|method| match method {
-            DeviceRetrievalMethod::Tcp(tcp) => Some((tcp.host.clone(), tcp.port)),
-            _ => None,
-        })
-        .ok_or("the engagement advertises no TCP retrieval method")?;
+    // The engagement, and the carrier to use among those it offers: the TCP test carrier is
+    // the one this example's connector supports.
+    let engagement = Engagement::from_qr_uri(uri)?;
+    let mut connector = TcpConnector;
+    let carrier = select_carrier(engagement.carriers(), &[CarrierKind::Tcp], |c| {
+        connector.supports(c)
+    })
+    .ok_or("the engagement advertises no TCP retrieval method")?
+    .clone();
 
     let mut rng = UnwrapErr(SysRng);
-    let e_reader_key = ReaderSession::generate_key(&engagement, &mut rng)?;
-    let mut reader = ReaderSession::new(
+    let e_reader_key = ReaderSession::generate_key(engagement.device_engagement(), &mut rng)?;
+    let mut reader = ReaderSession::from_engagement(
         ReaderConfig::default(),
         e_reader_key,
-        engagement,
-        Handover::Qr,
+        &engagement,
         Instant::now(),
     )?;
-    let mut transport = TcpTransport::connect_host_port(&host, port).await?;
-    println!("connected to {host}:{port}");
+    let mut transport = connector.connect(&carrier, &engagement.binding()).await?;
+    println!("connected over {carrier:?}");
 
     let request = RequestBuilder::new()
         .mdl(&[

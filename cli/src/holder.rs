@@ -10,18 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use mdl_proximity::cbor::{self, Tag24};
+use mdl_proximity::cbor;
 use mdl_proximity::crypto::{Curve, EphemeralPrivateKey};
 use mdl_proximity::driver::{serve_holder, Direction, Reply, Responder};
-use mdl_proximity::engagement::carrier::{DeviceRetrievalMethod, TcpOptions};
-use mdl_proximity::engagement::qr::qr_uri;
+use mdl_proximity::engagement::Engagement;
 use mdl_proximity::holder::{ApproveListed, ConsentHook, Presenter, ReviewRequest, Selection};
 use mdl_proximity::issuer::{Credential, DeviceAuthMethod};
-use mdl_proximity::msg::{DeviceEngagement, Handover};
 use mdl_proximity::session::{HolderConfig, HolderSession, RequestReceived};
 use mdl_proximity::verify::TrustAnchors;
-use mdl_transport_mock::TcpTransport;
-use tokio::net::TcpListener;
+use mdl_transport::Listen;
+use mdl_transport_mock::TcpListener;
 
 use crate::cli::HolderArgs;
 use crate::dump::{self, MessageDump};
@@ -274,11 +272,10 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
     }
     let mut rng = CliRng::new(args.seed);
 
-    let listener = TcpListener::bind((args.listen.host.as_str(), args.listen.port))
+    let mut listener = TcpListener::bind((args.listen.host.as_str(), args.listen.port))
         .await
         .with_context(|| format!("binding tcp:{}:{}", args.listen.host, args.listen.port))?;
-    let (host, port) =
-        mdl_transport_mock::tcp::host_port(&listener).context("the listener's address")?;
+    let (host, port) = (listener.carrier().host.clone(), listener.carrier().port);
     eprintln!("holder: listening on tcp:{host}:{port} (session curve {curve}); Ctrl-C stops");
     // Ctrl-C ends the process from its own task, whatever the holder is doing: waiting for a
     // reader, in a session, or blocked in the `--approve ask` prompt (which holds the session's
@@ -305,14 +302,14 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
     for connection in 1usize.. {
         let e_device_key = EphemeralPrivateKey::generate(curve, &mut rng)
             .with_context(|| format!("EDeviceKey on {curve}"))?;
-        let engagement = Tag24::new(DeviceEngagement::new(
+        // The link says what it offers (its bound host and port) before the engagement is
+        // written (DESIGN §7b).
+        let offered = listener.offer().await.context("the listener's offer")?;
+        let engagement = Engagement::holder_qr(
             e_device_key.public_key().context("EDeviceKey public key")?,
-            vec![DeviceRetrievalMethod::Tcp(TcpOptions {
-                host: host.clone(),
-                port,
-            })],
-        ));
-        let uri = qr_uri(&engagement);
+            offered.clone(),
+        );
+        let uri = engagement.qr_uri();
         outln!("{uri}");
         if !args.no_qr {
             match crate::qr::render(&uri) {
@@ -322,7 +319,10 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
         }
         eprintln!("holder: waiting for a reader (connection {connection})");
 
-        let accepted = TcpTransport::accept(&listener).await;
+        let carrier = offered
+            .first()
+            .ok_or_else(|| CliError::msg("the TCP listener offered no carrier"))?;
+        let accepted = listener.accept(carrier, &engagement.binding()).await;
         let mut transport = match accepted {
             Ok(t) => t,
             Err(e) => {
@@ -334,11 +334,10 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
             .peer_addr()
             .map_or_else(|_| "?".to_owned(), |a| a.to_string());
         eprintln!("holder: connection {connection} from {peer}");
-        let mut session = HolderSession::new(
+        let mut session = HolderSession::from_engagement(
             HolderConfig::default(),
             e_device_key,
-            engagement,
-            Handover::Qr,
+            &engagement,
             Instant::now(),
         )
         .context("starting the holder session")?;

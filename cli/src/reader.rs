@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 use mdl_proximity::cbor::{self, Tag24};
 use mdl_proximity::crypto::{certificate_public_key, EphemeralPrivateKey};
 use mdl_proximity::driver::{reader_exchange, reader_terminate, Direction};
-use mdl_proximity::engagement::carrier::DeviceRetrievalMethod;
 use mdl_proximity::engagement::qr::from_qr_uri;
+use mdl_proximity::engagement::{select_carrier, Engagement};
 use mdl_proximity::issuer::{PrivateKey, MDL_DOC_TYPE};
 use mdl_proximity::msg::{DeviceEngagementBytes, DeviceRequest, DeviceResponse, Handover};
 use mdl_proximity::reader::{ReaderKey, RequestBuilder};
 use mdl_proximity::session::{ReaderConfig, ReaderSession, Termination};
 use mdl_proximity::verify::{TrustAnchors, VerificationReport};
 use mdl_transport::Transport;
-use mdl_transport_mock::TcpTransport;
+use mdl_transport::{Carrier, CarrierKind, Connect, TcpCarrier};
+use mdl_transport_mock::TcpConnector;
 use serde_json::json;
 
 use crate::cli::{ReaderArgs, TcpEndpoint};
@@ -186,41 +187,44 @@ fn read_engagement(arg: &str) -> CliResult<DeviceEngagementBytes> {
     }
 }
 
-/// The TCP endpoint: `--connect`, else the engagement's -18224 retrieval method.
+/// The carrier to connect over: `--connect`, else the engagement's TCP carrier, chosen by the
+/// library's one selection policy (DESIGN §7b) among what this CLI's connector supports.
 fn endpoint(
     engagement: &DeviceEngagementBytes,
     connect: Option<&TcpEndpoint>,
-) -> CliResult<TcpEndpoint> {
+) -> CliResult<Carrier> {
     if let Some(c) = connect {
-        return Ok(c.clone());
+        return Ok(Carrier::Tcp(TcpCarrier {
+            host: c.host.clone(),
+            port: c.port,
+        }));
     }
-    let methods = engagement.value().device_retrieval_methods.as_ref();
-    methods
+    let engagement = Engagement::from_qr(engagement.clone());
+    let connector = TcpConnector;
+    if let Some(carrier) = select_carrier(engagement.carriers(), &[CarrierKind::Tcp], |c| {
+        connector.supports(c)
+    }) {
+        return Ok(carrier.clone());
+    }
+    let methods = engagement
+        .device_engagement()
+        .value()
+        .device_retrieval_methods
+        .as_ref();
+    let types: Vec<String> = methods
         .into_iter()
         .flat_map(|m| m.iter())
-        .find_map(|m| match m {
-            DeviceRetrievalMethod::Tcp(o) => Some(TcpEndpoint {
-                host: o.host.clone(),
-                port: o.port,
-            }),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            let types: Vec<String> = methods
-                .into_iter()
-                .flat_map(|m| m.iter())
-                .map(|m| m.method_type().to_string())
-                .collect();
-            CliError::usage(format!(
-                "the engagement advertises no TCP retrieval method (type -18224; it has {}): \
-                 give --connect tcp:HOST:PORT",
-                if types.is_empty() {
-                    "none".to_owned()
-                } else {
-                    format!("types {}", types.join(", "))
-                }
-            ))
-        })
+        .map(|m| m.method_type().to_string())
+        .collect();
+    Err(CliError::usage(format!(
+        "the engagement advertises no TCP retrieval method (type -10 or -18224; it has {}): \
+         give --connect tcp:HOST:PORT",
+        if types.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("types {}", types.join(", "))
+        }
+    )))
 }
 
 /// `--reader-key` and `--reader-cert`, checked to belong together.
@@ -273,21 +277,22 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
     }
     let mut rng = CliRng::new(args.seed);
 
-    tracing::info!(host = %target.host, port = target.port, "connecting");
-    let mut transport = tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        TcpTransport::connect_host_port(&target.host, target.port),
-    )
-    .await
-    .map_err(|_| {
-        CliError::msg(format!(
-            "connecting to tcp:{}:{}: no answer within {} s",
-            target.host,
-            target.port,
-            CONNECT_TIMEOUT.as_secs()
-        ))
-    })?
-    .with_context(|| format!("connecting to tcp:{}:{}", target.host, target.port))?;
+    let Carrier::Tcp(tcp) = &target else {
+        return Err(CliError::msg("only the TCP test carrier is supported"));
+    };
+    let (host, port) = (tcp.host.clone(), tcp.port);
+    tracing::info!(host = %host, port = port, "connecting");
+    let binding = Engagement::from_qr(engagement.clone()).binding();
+    let mut transport =
+        tokio::time::timeout(CONNECT_TIMEOUT, TcpConnector.connect(&target, &binding))
+            .await
+            .map_err(|_| {
+                CliError::msg(format!(
+                    "connecting to tcp:{host}:{port}: no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
+            })?
+            .with_context(|| format!("connecting to tcp:{host}:{port}"))?;
 
     let (mut session, e_reader_key) = start_session(engagement, &mut rng)?;
     let request = build_request(&elements, auth.as_ref(), &session)?;
@@ -304,10 +309,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
     if args.json {
         let mut out = present::report_json(&report, Some(&response));
         if let serde_json::Value::Object(obj) = &mut out {
-            obj.insert(
-                "holder".into(),
-                json!(format!("tcp:{}:{}", target.host, target.port)),
-            );
+            obj.insert("holder".into(), json!(format!("tcp:{host}:{port}")));
             obj.insert(
                 "request".into(),
                 json!({
@@ -320,9 +322,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         crate::output::print_json(&out, false);
     } else {
         outln!(
-            "read from tcp:{}:{}: {} element{} requested{}",
-            target.host,
-            target.port,
+            "read from tcp:{host}:{port}: {} element{} requested{}",
             elements.len(),
             if elements.len() == 1 { "" } else { "s" },
             if auth.is_some() {
