@@ -176,7 +176,7 @@ impl Fixture {
         let hook: Consent = Box::new(consent(reader_auth.is_some()));
         Ok(Self {
             session_curve: variant.session_curve,
-            presenter: Presenter::new(vec![credential], hook, reader_roots),
+            presenter: Presenter::new(vec![credential.to_mdoc()?], hook, reader_roots),
             iacas,
             reader_auth,
             rng,

@@ -80,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Selection::all_requested(review)
     };
     // No trusted reader roots: a reader that signs its request is reported as untrusted.
-    let mut presenter = Presenter::new(vec![credential], consent, TrustAnchors::new());
+    let mut presenter = Presenter::new(vec![credential.to_mdoc()?], consent, TrustAnchors::new());
     let reason = serve_holder(&mut session, &mut transport, &mut presenter, None).await;
     println!("session closed: {reason:?}");
     // The reader has read the IACA by now.

@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         selection
     };
     let reader_roots = TrustAnchors::from_der(reader_pki.root.der())?;
-    let mut presenter = Presenter::new(vec![credential], consent, reader_roots);
+    let mut presenter = Presenter::new(vec![credential.to_mdoc()?], consent, reader_roots);
 
     let (mut holder_transport, mut reader_transport) = pair(MemoryConfig::default());
     let holder_task = tokio::spawn(async move {

@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod driver;
 pub mod engagement;
 pub mod holder;
+#[cfg(feature = "test-issuer")]
 pub mod issuer;
 pub mod msg;
 pub mod reader;

@@ -117,7 +117,7 @@ fn respond(
             ))
         })
         .collect();
-    let resp = build_response(std::slice::from_ref(credential), request, &selections, st).unwrap();
+    let resp = build_response(&[credential.to_mdoc().unwrap()], request, &selections, st).unwrap();
     cbor::from_slice(&cbor::to_vec(&resp)).unwrap()
 }
 
@@ -252,7 +252,7 @@ fn presenter_reviews_with_the_hook_and_identifies_readers() {
         s
     };
     // No trusted reader roots: the signature verifies but nobody vouches for the reader.
-    let mut presenter = Presenter::new(vec![cred], hook, TrustAnchors::new());
+    let mut presenter = Presenter::new(vec![cred.to_mdoc().unwrap()], hook, TrustAnchors::new());
     let resp = presenter.respond(&req, &st, NOW).unwrap();
     drop(presenter);
     assert_eq!(seen.len(), 1);
@@ -275,7 +275,7 @@ fn presenter_reviews_with_the_hook_and_identifies_readers() {
     let roots = TrustAnchors::from_der(reader.root.der()).unwrap();
     let mut identities = Vec::new();
     let mut presenter = Presenter::new(
-        vec![cred],
+        vec![cred.to_mdoc().unwrap()],
         |r: &ReviewRequest| {
             identities.push(r.reader.clone());
             Selection::none()

@@ -212,7 +212,7 @@ async fn present<T: Transport + 'static>(
         let mut seen = Vec::new();
         {
             let presenter = Presenter::new(
-                vec![credential],
+                vec![credential.to_mdoc().unwrap()],
                 Recording {
                     seen: &mut seen,
                     inner: AnyConsent(consent),

@@ -111,7 +111,14 @@ async fn demo(args: &DemoArgs) -> CliResult<bool> {
             ApproveAll.review(review)
         }
     };
-    let mut presenter = Presenter::new(vec![issued.credential], consent, reader_roots);
+    let mut presenter = Presenter::new(
+        vec![issued
+            .credential
+            .to_mdoc()
+            .context("the credential's device key")?],
+        consent,
+        reader_roots,
+    );
     let holder = tokio::spawn(async move {
         serve_holder(
             &mut holder_session,

@@ -266,7 +266,13 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
         policy,
         require_trusted_reader: args.trust_reader.is_some(),
     };
-    let mut presenter = Presenter::new(vec![credential], consent, reader_roots);
+    let mut presenter = Presenter::new(
+        vec![credential
+            .to_mdoc()
+            .context("the credential's device key")?],
+        consent,
+        reader_roots,
+    );
     if let Some(dir) = &args.dump {
         dump::create_dir(dir)?;
     }

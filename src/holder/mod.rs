@@ -6,11 +6,13 @@
 //! ties credentials, the hook and reader identification together.
 
 mod consent;
+mod credential;
 mod respond;
 mod session;
 
 pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };
+pub use credential::{DeviceKey, MdocCredential};
 pub use respond::{build_response, Presenter, RespondError};
 pub use session::{HolderConfig, HolderEvent, HolderSession, RequestReceived};

@@ -6,7 +6,6 @@ use std::fmt;
 
 use crate::cbor::{NonEmpty, Tag24};
 use crate::crypto::{create_device_mac, sign1_detached, CryptoError, EMacKey};
-use crate::issuer::{Credential, DeviceAuthMethod};
 use crate::msg::request::DocRequest;
 use crate::msg::{
     response::{
@@ -18,6 +17,7 @@ use crate::msg::{
 };
 
 use super::consent::{ConsentHook, ReviewRequest, Selection};
+use super::credential::{DeviceKey, MdocCredential};
 use crate::verify::TrustAnchors;
 
 /// Why a response could not be built.
@@ -48,11 +48,12 @@ pub enum RespondError {
 ///   document's `errors` with code 0.
 /// - Released IssuerSignedItemBytes are sent exactly as issued (their digests are in the MSO).
 /// - DeviceSigned carries empty DeviceNameSpaces and deviceSignature or deviceMac, per the
-///   credential's [`DeviceAuthMethod`], over DeviceAuthenticationBytes for `transcript`.
+///   credential's [`DeviceKey`], over DeviceAuthenticationBytes for `transcript`. The device key
+///   is only asked to sign or to agree a key.
 ///
 /// The status is 0 (OK).
 pub fn build_response(
-    credentials: &[Credential],
+    credentials: &[MdocCredential],
     request: &DeviceRequest,
     selections: &[Selection],
     transcript: &SessionTranscriptBytes,
@@ -87,7 +88,7 @@ pub fn build_response(
 }
 
 fn document(
-    credential: &Credential,
+    credential: &MdocCredential,
     doc_request: &DocRequest,
     selection: &Selection,
     transcript: &SessionTranscriptBytes,
@@ -139,23 +140,21 @@ fn document(
 }
 
 fn device_auth(
-    credential: &Credential,
+    credential: &MdocCredential,
     transcript: &SessionTranscriptBytes,
     device_authentication_bytes: &[u8],
 ) -> Result<DeviceAuth, RespondError> {
     let not_encodable = |_| CryptoError::MalformedCose("COSE structure not encodable");
-    Ok(match credential.device_auth {
-        DeviceAuthMethod::Signature => {
-            let signer = credential.device_key.signer()?;
-            let sign1 = sign1_detached(&signer, device_authentication_bytes, &[])?;
+    Ok(match &credential.device_key {
+        DeviceKey::Signer(signer) => {
+            let sign1 = sign1_detached(signer.as_ref(), device_authentication_bytes, &[])?;
             DeviceAuth::Signature(CoseSign1::new(sign1).map_err(not_encodable)?)
         }
-        DeviceAuthMethod::Mac => {
-            let key = credential.device_key.key_agreement()?;
+        DeviceKey::KeyAgreement(key) => {
             // 2021 9.1.3.5: EMacKey from ECDH(SDeviceKey, EReaderKey) and the tag-24
             // SessionTranscriptBytes as received.
             let emac = EMacKey::for_holder(
-                &key,
+                key.as_ref(),
                 transcript.value().e_reader_key.value(),
                 &transcript.tagged_bytes(),
             )?;
@@ -169,7 +168,7 @@ fn device_auth(
 /// requests with [`Presenter::respond`]; with the `tokio` feature it is a
 /// [`Responder`](crate::driver::Responder) for [`serve_holder`](crate::driver::serve_holder).
 pub struct Presenter<C> {
-    credentials: Vec<Credential>,
+    credentials: Vec<MdocCredential>,
     consent: C,
     reader_roots: TrustAnchors,
 }
@@ -177,7 +176,10 @@ pub struct Presenter<C> {
 impl<C: ConsentHook> Presenter<C> {
     /// A presenter that verifies each DocRequest's readerAuth against `reader_roots` (an empty
     /// set makes every authenticated reader [`ReaderIdentity::Untrusted`](crate::verify::ReaderIdentity::Untrusted)) and asks `consent`.
-    pub fn new(credentials: Vec<Credential>, consent: C, reader_roots: TrustAnchors) -> Self {
+    ///
+    /// The device keys are the credentials' own [`DeviceKey`]s, built once by the caller (a
+    /// keystore handle, a secure element session) and used for every response.
+    pub fn new(credentials: Vec<MdocCredential>, consent: C, reader_roots: TrustAnchors) -> Self {
         Self {
             credentials,
             consent,
@@ -186,7 +188,7 @@ impl<C: ConsentHook> Presenter<C> {
     }
 
     /// The credentials.
-    pub fn credentials(&self) -> &[Credential] {
+    pub fn credentials(&self) -> &[MdocCredential] {
         &self.credentials
     }
 

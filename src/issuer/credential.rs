@@ -202,6 +202,22 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// The holder's view of this credential ([`crate::holder::MdocCredential`]): the device key
+    /// becomes a software signer (deviceSignature) or key-agreement key (deviceMac), built once
+    /// here and used for every response.
+    pub fn to_mdoc(&self) -> Result<crate::holder::MdocCredential, CryptoError> {
+        use crate::holder::{DeviceKey, MdocCredential};
+        let device_key = match self.device_auth {
+            DeviceAuthMethod::Signature => DeviceKey::signer(self.device_key.signer()?),
+            DeviceAuthMethod::Mac => DeviceKey::key_agreement(self.device_key.key_agreement()?),
+        };
+        Ok(MdocCredential::new(
+            self.doc_type.clone(),
+            self.issuer_signed.clone(),
+            device_key,
+        ))
+    }
+
     /// The MSO inside issuerAuth (decoded from its payload bytes).
     pub fn mso(&self) -> Result<Tag24<MobileSecurityObject>, DecodeError> {
         let payload = self
