@@ -25,6 +25,7 @@
 //! Run: `cargo bench --bench presentation` (about 1.5 minutes on 2 cores), then
 //! `python3 benches/medians.py` to tabulate criterion's medians. `cargo test --bench
 //! presentation` runs every workload once (the checks included) as a smoke test.
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::error::Error;
 use std::hint::black_box;

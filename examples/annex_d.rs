@@ -3,6 +3,7 @@
 //! SessionData messages (byte-identical to the standard's), and the decrypted DeviceRequest.
 //!
 //! Run: `cargo run --example annex_d`
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::time::Instant;
 

@@ -3,6 +3,7 @@
 //! through a consent closure with deviceSignature, verify the response, print what verified.
 //!
 //! Run: `cargo run --example present_mock`
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

@@ -2,6 +2,7 @@
 //! pair (on tokio's paused, virtual clock) and over TCP loopback. Every fault of the mock ends in
 //! a typed outcome within the session deadlines: no hang, no panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::time::Duration;
 

@@ -97,7 +97,6 @@ fn credential(
     )
 }
 
-
 /// transcript and EReaderKey); returns how often the device key was used.
 fn present_and_verify(
     device_public: CoseKey,

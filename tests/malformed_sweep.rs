@@ -3,6 +3,7 @@
 //! typed error (or a value) — a panic fails the test. Deterministic, so it runs under
 //! `cargo test` as the replay of a fuzzing corpus would.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::time::Instant;
 

@@ -4,6 +4,7 @@
 //! consent that withholds, a doc type the holder lacks, reader authentication cases, several
 //! rounds, and a tamper suite that the reader must reject with the right reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

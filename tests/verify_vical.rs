@@ -1,6 +1,7 @@
 //! VICAL (18013-5 Annex C) verification and docType-restricted trust anchors, with a test PKI
 //! (tests/data/vical) and the Annex D IACA and response.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use mdl_proximity::cbor::{self, Bstr, NonEmpty, Tag24, Value};
 use mdl_proximity::crypto::{sign1_embedded, Curve, EphemeralPrivateKey, SoftwareSigner};

@@ -1,5 +1,6 @@
 //! Sessions driven as a pair on a virtual clock: no transport, no sleeps.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods)] // an application stand-in: it may read the clock and files
 
 use std::time::{Duration, Instant};
 

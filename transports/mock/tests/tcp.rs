@@ -180,6 +180,7 @@ async fn peer_reset_is_a_lost_link() {
 /// The seam of DESIGN §7b over TCP: the listener offers its bound address before any engagement
 /// exists, the connector accepts that carrier and nothing else, and the link carries messages.
 #[tokio::test]
+#[allow(clippy::unwrap_used)]
 async fn connector_and_listener_meet_on_the_offered_carrier() {
     use mdl_transport::{Carrier, CarrierKind, Connect, Listen, NfcCarrier, SessionBinding};
     use mdl_transport_mock::{TcpConnector, TcpListener};
