@@ -1,9 +1,11 @@
-//! The holder application's side of a presentation: consent and response building.
+//! The holder's (mdoc's) role, all in one folder: its session, consent, credentials and
+//! response building.
 //!
-//! The session state machine ([`HolderSession`]) delivers a decoded
-//! DeviceRequest; a [`ConsentHook`] decides per DocRequest what to release; [`build_response`]
-//! makes the DeviceResponse with selective disclosure and mdoc authentication. [`Presenter`]
-//! ties credentials, the hook and reader identification together.
+//! The session state machine ([`HolderSession`], 2021 9.1.1) delivers a decoded DeviceRequest; a
+//! [`ConsentHook`] decides per DocRequest what to release; [`build_response`] makes the
+//! DeviceResponse with selective disclosure and mdoc authentication from [`MdocCredential`]s,
+//! whose [`DeviceKey`] is only asked to sign or to agree a key (so it can live in a secure
+//! element). [`Presenter`] ties credentials, the hook and reader identification together.
 
 mod consent;
 mod credential;

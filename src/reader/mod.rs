@@ -1,7 +1,8 @@
-//! The reader application's side: building requests.
+//! The reader's role, all in one folder: its session and the requests it sends.
 //!
-//! The session state machine ([`ReaderSession`]) sends what is built here;
-//! verifying the response is the job of the `verify` module.
+//! The session state machine ([`ReaderSession`], 2021 9.1.1) sends what [`RequestBuilder`]
+//! builds; [`ReaderSession::verify`] runs the inspection procedure of [`crate::verify`] on a
+//! response with this session's transcript and EReaderKey.
 
 mod request;
 mod session;
