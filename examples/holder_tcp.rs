@@ -1,5 +1,5 @@
 //! The holder half of a two-process presentation over the `GmDL` TCP test transport
-//! (retrieval method -18224, DESIGN.md §7), on 127.0.0.1 only.
+//! (retrieval method −10, DESIGN.md §7), on 127.0.0.1 only.
 //!
 //! It issues a fresh test mDL, writes the test IACA certificate (the reader's trust anchor) as
 //! PEM into a new temporary directory, listens on 127.0.0.1, prints an `mdoc:` URI advertising

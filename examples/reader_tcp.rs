@@ -1,5 +1,5 @@
 //! The reader half of a two-process presentation over the `GmDL` TCP test transport
-//! (retrieval method -18224, DESIGN.md §7): give it the `mdoc:` URI and the IACA PEM that
+//! (retrieval method −10, DESIGN.md §7): give it the `mdoc:` URI and the IACA PEM that
 //! `holder_tcp` printed. It connects to the address the engagement advertises, requests six mDL
 //! elements, verifies the response against the IACA and prints the report (exit status 1 when
 //! verification fails).

@@ -201,7 +201,7 @@ impl Renderer {
                         Some(1) => nfc_option_name,
                         Some(2) => ble_option_name,
                         Some(3) => wifi_option_name,
-                        Some(-18224) => tcp_option_name,
+                        Some(-10 | -18224) => tcp_option_name,
                         _ => |_| None,
                     };
                     json!({
@@ -523,13 +523,14 @@ fn alg_name(a: i128) -> Option<&'static str> {
     })
 }
 
-/// DeviceRetrievalMethod types (2021 8.2.1.1 Table 5; -18224 is the GmDL TCP test transport).
+/// DeviceRetrievalMethod types (2021 8.2.1.1 Table 5; −10, formerly −18224, is the GmDL TCP
+/// test transport: `DeviceRetrievalMethod::TYPE_TCP` and `TYPE_TCP_LEGACY`).
 fn transport_name(t: i128) -> Option<&'static str> {
     Some(match t {
         1 => "NFC",
         2 => "BLE",
         3 => "Wi-Fi Aware",
-        -18224 => "TCP (GmDL test transport)",
+        -10 | -18224 => "TCP (GmDL test transport)",
         _ => return None,
     })
 }
