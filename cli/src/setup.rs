@@ -80,24 +80,15 @@ pub(crate) struct Curves {
 impl Curves {
     /// The curves `curve` stands for.
     pub(crate) fn for_curve(curve: Curve) -> Self {
-        let (signature, key_agreement) = match curve {
-            Curve::X25519 | Curve::ED25519 => (Curve::ED25519, Curve::X25519),
-            Curve::X448 | Curve::ED448 => (Curve::ED448, Curve::X448),
-            c => (c, c),
-        };
         Self {
-            signature,
-            key_agreement,
+            signature: curve.signing_counterpart(),
+            key_agreement: curve.key_agreement_counterpart(),
         }
     }
 
-    /// The device key's curve for `method`: deviceMac needs ECDH with EReaderKey, so its key is
-    /// on the session curve (2021 9.1.3.5).
+    /// The device key's curve for `method` (the library's rule, 2021 9.1.3.5).
     pub(crate) fn device_key(self, method: DeviceAuthMethod) -> Curve {
-        match method {
-            DeviceAuthMethod::Signature => self.signature,
-            DeviceAuthMethod::Mac => self.key_agreement,
-        }
+        method.device_key_curve(self.key_agreement)
     }
 }
 

@@ -84,6 +84,27 @@ impl Curve {
         Self::BRAINPOOL_P512R1,
     ];
 
+    /// The curve that signs for this one: the Edwards form of a Montgomery curve (X25519 →
+    /// Ed25519, X448 → Ed448), the curve itself otherwise. The two forms of one curve split
+    /// the work: one agrees keys, the other signs.
+    pub fn signing_counterpart(self) -> Self {
+        match self {
+            Self::X25519 => Self::ED25519,
+            Self::X448 => Self::ED448,
+            c => c,
+        }
+    }
+
+    /// The curve that agrees keys for this one: the Montgomery form of an Edwards curve
+    /// (Ed25519 → X25519, Ed448 → X448), the curve itself otherwise.
+    pub fn key_agreement_counterpart(self) -> Self {
+        match self {
+            Self::ED25519 => Self::X25519,
+            Self::ED448 => Self::X448,
+            c => c,
+        }
+    }
+
     /// The COSE key type of this curve, `None` for an unknown curve.
     pub fn key_type(self) -> Option<KeyType> {
         match self {

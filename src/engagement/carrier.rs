@@ -1,7 +1,9 @@
 //! Carriers of data retrieval: as a QR engagement names them (2021 8.2.1.1
 //! DeviceRetrievalMethods / 2nd ed. 9.1.1.2, with their options), as NFC handover names them
 //! (carrier configuration records, 2021 8.2.2.2), and as links take them
-//! ([`mdl_transport::Carrier`]) — with the conversions between the three and the one
+//! ([`mdl_transport::Carrier`]) — with the conversions between the three (QR both ways; NFC
+//! records to carriers with [`carriers_from_handover`], carriers to records with
+//! [`carrier_record`]) and the one
 //! [`select_carrier`] policy that QR, static and negotiated handover share (DESIGN §7b).
 
 use mdl_transport::{
@@ -9,9 +11,10 @@ use mdl_transport::{
 };
 
 use crate::engagement::nfc::handover::{
-    BleOob, HandoverMessage, LeRole, TYPE_BLE_OOB, TYPE_NFC_CARRIER,
+    BleOob, HandoverMessage, LeRole, AD_COMPLETE_128_BIT_UUIDS, AD_LE_DEVICE_ADDRESS, AD_LE_ROLE,
+    TYPE_BLE_OOB, TYPE_NFC_CARRIER,
 };
-use crate::engagement::nfc::ndef::Tnf;
+use crate::engagement::nfc::ndef::{Record, Tnf};
 
 use crate::cbor::{Bstr, CborCodec, DecodeError, Fields, MapBuilder, ResultExt, Value};
 use crate::msg::engagement::fixed_array;
@@ -515,6 +518,63 @@ pub fn carriers_from_handover(message: &HandoverMessage) -> Vec<Carrier> {
     out
 }
 
+/// The carrier configuration record that offers `carrier` in a Handover Select (or Request),
+/// with record ID `id` (what its `ac` record references): a BLE OOB record (LE role of the
+/// sender — peripheral only for mdoc peripheral server mode, central only for central client
+/// mode —, the UUID little-endian, the address with type public, the PSM as service data
+/// `0xFF01` `{0: psm}`, the newest form of DESIGN §5), or an NFC record (version 1, both limits
+/// big-endian in 1–3 bytes). `None` for a carrier NFC handover cannot name (TCP).
+pub fn carrier_record(carrier: &Carrier, id: &[u8]) -> Option<Record> {
+    match carrier {
+        Carrier::Ble(ble) => {
+            let role = match ble.mode {
+                BleMode::PeripheralServer => 0x00,
+                BleMode::CentralClient => 0x01,
+            };
+            let mut structures = vec![(AD_LE_ROLE, vec![role])];
+            if let Some(uuid) = ble.service_uuid {
+                let mut le = uuid.0;
+                le.reverse();
+                structures.push((AD_COMPLETE_128_BIT_UUIDS, le.to_vec()));
+            }
+            if let Some(address) = ble.address {
+                let mut le = address.0.to_vec();
+                le.reverse();
+                le.push(0x00); // address type: public
+                structures.push((AD_LE_DEVICE_ADDRESS, le));
+            }
+            if let Some(psm) = ble.psm {
+                let mut data = PSM_SERVICE_UUID_16.to_le_bytes().to_vec();
+                data.extend(crate::cbor::to_vec(&Value::Map(vec![(
+                    Value::Integer(0.into()),
+                    Value::Integer(psm.into()),
+                )])));
+                structures.push((AD_SERVICE_DATA_16, data));
+            }
+            Some(Record::new(
+                Tnf::MEDIA,
+                TYPE_BLE_OOB,
+                id,
+                BleOob { structures }.encode(),
+            ))
+        }
+        Carrier::Nfc(nfc) => {
+            let mut payload = vec![0x01];
+            for (t, v) in [(0x01u8, nfc.max_command), (0x02, nfc.max_response)] {
+                let bytes = v.min(0x00FF_FFFF).to_be_bytes();
+                let first = bytes[1..].iter().position(|&b| b != 0).unwrap_or(2) + 1;
+                let value = &bytes[first..];
+                // L counts T and V: at most 1 + 3.
+                payload.push(u8::try_from(value.len() + 1).unwrap_or(4));
+                payload.push(t);
+                payload.extend_from_slice(value);
+            }
+            Some(Record::new(Tnf::EXTERNAL, TYPE_NFC_CARRIER, id, payload))
+        }
+        _ => None,
+    }
+}
+
 // ---- the one selection policy ------------------------------------------------------------------
 
 /// Picks the carrier to use from what the holder offered: the first offered carrier of the
@@ -683,6 +743,59 @@ mod seam_tests {
         assert_eq!(nfc_carrier_from_record(&[0x02]), None);
         assert_eq!(nfc_carrier_from_record(&[0x01, 0x05, 0x01, 0xff]), None);
         assert_eq!(nfc_carrier_from_record(&[0x01, 0x00]), None);
+    }
+
+    #[test]
+    fn carrier_records_round_trip_through_a_handover_select() {
+        use crate::engagement::nfc::handover::{
+            AlternativeCarrier, CarrierPowerState, HandoverKind,
+        };
+        let carriers = vec![
+            Carrier::Ble(BleCarrier {
+                mode: BleMode::PeripheralServer,
+                service_uuid: Some(uuid(7)),
+                address: Some(BleAddress([1, 2, 3, 4, 5, 6])),
+                psm: Some(0x0085),
+            }),
+            Carrier::Ble(BleCarrier {
+                mode: BleMode::CentralClient,
+                service_uuid: Some(uuid(8)),
+                address: None,
+                psm: None,
+            }),
+            Carrier::Nfc(NfcCarrier {
+                max_command: 0xffff,
+                max_response: 0x10000,
+            }),
+        ];
+        let mut hs = HandoverMessage {
+            kind: HandoverKind::Select,
+            version: crate::engagement::nfc::handover::HANDOVER_VERSION_1_5,
+            collision_random: None,
+            alternative_carriers: vec![],
+            records: vec![],
+        };
+        for (i, carrier) in carriers.iter().enumerate() {
+            let id = format!("{i}").into_bytes();
+            hs.records.push(carrier_record(carrier, &id).unwrap());
+            hs.alternative_carriers.push(AlternativeCarrier {
+                power_state: CarrierPowerState::ACTIVE,
+                carrier_data_reference: id,
+                auxiliary_data_references: vec![b"mdoc".to_vec()],
+            });
+        }
+        let parsed = HandoverMessage::parse(&hs.encode()).unwrap();
+        assert_eq!(carriers_from_handover(&parsed), carriers);
+        // The NFC record is byte for byte what Multipaz sends (DESIGN §5).
+        assert_eq!(
+            hs.records[2].payload,
+            [0x01, 0x03, 0x01, 0xff, 0xff, 0x04, 0x02, 0x01, 0x00, 0x00]
+        );
+        let tcp = Carrier::Tcp(TcpCarrier {
+            host: "h".into(),
+            port: 1,
+        });
+        assert!(carrier_record(&tcp, b"t").is_none());
     }
 
     #[test]

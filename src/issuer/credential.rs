@@ -179,6 +179,17 @@ pub enum DeviceAuthMethod {
 }
 
 impl DeviceAuthMethod {
+    /// The curve a device key for this method needs when sessions run on `session_curve`:
+    /// deviceMac agrees a key with EReaderKey, so its key is on the session curve itself
+    /// (2021 9.1.3.5); deviceSignature signs, on the session curve's signing counterpart
+    /// (Ed25519 for X25519 sessions).
+    pub fn device_key_curve(self, session_curve: Curve) -> Curve {
+        match self {
+            Self::Signature => session_curve.signing_counterpart(),
+            Self::Mac => session_curve.key_agreement_counterpart(),
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Signature => "signature",
@@ -291,5 +302,32 @@ impl Credential {
             ));
         }
         Ok(credential)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_key_curve_follows_the_method() {
+        for (session, signature, mac) in [
+            (Curve::P256, Curve::P256, Curve::P256),
+            (
+                Curve::BRAINPOOL_P384R1,
+                Curve::BRAINPOOL_P384R1,
+                Curve::BRAINPOOL_P384R1,
+            ),
+            (Curve::X25519, Curve::ED25519, Curve::X25519),
+            (Curve::ED25519, Curve::ED25519, Curve::X25519),
+            (Curve::X448, Curve::ED448, Curve::X448),
+            (Curve::ED448, Curve::ED448, Curve::X448),
+        ] {
+            assert_eq!(
+                DeviceAuthMethod::Signature.device_key_curve(session),
+                signature
+            );
+            assert_eq!(DeviceAuthMethod::Mac.device_key_curve(session), mac);
+        }
     }
 }
