@@ -244,7 +244,13 @@ impl HolderSession {
             State::Closed => return,
         };
         if now >= deadline {
-            self.fail(SessionError::TimedOut);
+            if matches!(self.state, State::AwaitingEstablishment { .. }) {
+                // No session keys exist yet: SessionData status 20 would be a protocol error
+                // (2021 9.1.1.4), so an establishment time-out sends nothing.
+                self.close(CloseReason::Failed(SessionError::TimedOut));
+            } else {
+                self.fail(SessionError::TimedOut);
+            }
         }
     }
 
