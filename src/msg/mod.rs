@@ -12,7 +12,9 @@ pub mod auth;
 pub mod cose;
 pub mod date;
 pub mod engagement;
+pub mod lenient;
 pub mod mso;
+pub mod reader_engagement;
 pub mod request;
 pub mod response;
 pub mod session;
@@ -22,10 +24,10 @@ pub mod version;
 pub use auth::{DeviceAuthentication, ReaderAuthentication};
 pub use cose::{CoseMac0, CoseSign1};
 pub use date::{FullDate, TDate};
-pub use engagement::{
-    DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod, ReaderEngagement,
-};
+pub use engagement::{DeviceEngagement, DeviceEngagementBytes, DeviceRetrievalMethod};
+pub use lenient::{InteropWarning, InteropWarnings, Lenient};
 pub use mso::MobileSecurityObject;
+pub use reader_engagement::ReaderEngagement;
 pub use request::{DeviceRequest, DocRequest, ItemsRequest};
 pub use response::{DeviceResponse, Document, IssuerSignedItem, ResponseStatus};
 pub use session::{SessionData, SessionEstablishment, SessionStatus};

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use crate::cbor::{self, CborCodec as _, NonEmpty, Tag24, Value};
 use crate::crypto::{sign1_detached, CryptoError, Signer};
+use crate::msg::lenient::Lenient;
 use crate::msg::{
     auth::ReaderAuthentication,
     request::{DataElements, DeviceRequestInfo, DocRequest, ItemsRequest},
@@ -98,7 +99,9 @@ impl RequestBuilder {
             version,
             // Non-empty: built from a NonEmpty.
             doc_requests: NonEmpty::new(doc_requests.collect())?,
-            device_request_info: self.device_request_info.map(Tag24::new),
+            device_request_info: self
+                .device_request_info
+                .map(|info| Lenient::Known(Tag24::new(info))),
             reader_auth_all: None,
         })
     }
