@@ -199,11 +199,11 @@ impl<C: ConsentHook> Presenter<C> {
         at: i64,
     ) -> Result<DeviceResponse, RespondError> {
         let mut selections = Vec::with_capacity(request.doc_requests.len());
-        for (index, doc_request) in request.doc_requests.iter().enumerate() {
+        // Per-DocRequest readerAuth, else readerAuthAll (2nd ed. 12.5).
+        let readers = crate::verify::reader_identities(request, transcript, &self.reader_roots, at);
+        for ((index, doc_request), reader) in request.doc_requests.iter().enumerate().zip(readers) {
             let doc_type = &doc_request.items_request.value().doc_type;
             let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
-            let reader =
-                crate::verify::reader_auth(doc_request, transcript, &self.reader_roots, at);
             let review = ReviewRequest::new(index, doc_request, reader, has);
             selections.push(self.consent.review(&review));
         }

@@ -152,6 +152,29 @@ impl RequestBuilder {
     }
 }
 
+impl RequestBuilder {
+    /// The request with reader authentication in the form the mdoc can check: `readerAuthAll`
+    /// when its DeviceEngagement (in `transcript`) advertises ReaderAuthAllSupport (2nd ed.
+    /// 9.1.1.1 Capabilities), per-DocRequest `readerAuth` otherwise — a 2021 wallet knows only
+    /// that one and must still see a signed request.
+    pub fn build_authenticated<S: Signer + ?Sized>(
+        self,
+        reader: ReaderKey<'_, S>,
+        transcript: &SessionTranscriptBytes,
+    ) -> Result<DeviceRequest, CryptoError> {
+        if transcript
+            .value()
+            .device_engagement
+            .value()
+            .supports_reader_auth_all()
+        {
+            self.build_signed_all(reader, transcript)
+        } else {
+            self.build_signed(reader, transcript)
+        }
+    }
+}
+
 fn wrap(sign1: coset::CoseSign1) -> Result<CoseSign1, CryptoError> {
     CoseSign1::new(sign1).map_err(|_| CryptoError::MalformedCose("COSE_Sign1 not encodable"))
 }

@@ -19,9 +19,11 @@ pub use x5chain::{ChainReport, Profile};
 mod device;
 mod issuer;
 pub mod reader_auth;
+pub mod reader_auth_all;
 
 pub use device::device_authentication_bytes;
 pub use reader_auth::{reader_auth, reader_authentication_bytes, ReaderIdentity};
+pub use reader_auth_all::{reader_auth_all, reader_identities};
 
 use crate::crypto::EphemeralPrivateKey;
 use crate::msg::{DeviceResponse, Document, ResponseStatus, SessionTranscriptBytes};
