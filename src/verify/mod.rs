@@ -18,6 +18,7 @@ pub use x5chain::{ChainReport, Profile};
 
 mod device;
 mod issuer;
+mod issuer_names;
 pub mod reader_auth;
 pub mod reader_auth_all;
 

@@ -126,6 +126,30 @@ pub enum Failure {
         /// countryName of the IACA certificate.
         iaca: String,
     },
+    /// The IACA has a stateOrProvinceName and the Document Signer's differs or is absent (2021
+    /// Annex B).
+    StateOrProvinceMismatch {
+        /// stateOrProvinceName of the Document Signer certificate, if any.
+        document_signer: Option<String>,
+        /// stateOrProvinceName of the IACA certificate.
+        iaca: String,
+    },
+    /// The returned `issuing_country` differs from the Document Signer certificate's
+    /// countryName (2021 7.2.1 Table 5, 9.3.3).
+    IssuingCountryMismatch {
+        /// The `issuing_country` element as returned (its CBOR value, rendered).
+        element: String,
+        /// countryName of the Document Signer certificate, if any.
+        document_signer: Option<String>,
+    },
+    /// The returned `issuing_jurisdiction` differs from the Document Signer certificate's
+    /// stateOrProvinceName (2021 7.2.1 Table 5, Annex B).
+    IssuingJurisdictionMismatch {
+        /// The `issuing_jurisdiction` element as returned (its CBOR value, rendered).
+        element: String,
+        /// stateOrProvinceName of the Document Signer certificate.
+        document_signer: String,
+    },
     /// The trust anchor (e.g. from a VICAL) is restricted to other document types.
     DocTypeNotAllowedByAnchor {
         /// The document type presented.
@@ -243,6 +267,29 @@ impl fmt::Display for Failure {
             } => write!(
                 f,
                 "Document Signer country {document_signer} differs from IACA country {iaca}"
+            ),
+            Self::StateOrProvinceMismatch {
+                document_signer,
+                iaca,
+            } => write!(
+                f,
+                "Document Signer stateOrProvinceName {} differs from IACA stateOrProvinceName {iaca}",
+                document_signer.as_deref().unwrap_or("(absent)")
+            ),
+            Self::IssuingCountryMismatch {
+                element,
+                document_signer,
+            } => write!(
+                f,
+                "issuing_country {element} differs from Document Signer countryName {}",
+                document_signer.as_deref().unwrap_or("(absent)")
+            ),
+            Self::IssuingJurisdictionMismatch {
+                element,
+                document_signer,
+            } => write!(
+                f,
+                "issuing_jurisdiction {element} differs from Document Signer stateOrProvinceName {document_signer}"
             ),
             Self::DocTypeNotAllowedByAnchor { doc_type } => {
                 write!(f, "the trust anchor is not valid for docType {doc_type}")
