@@ -8,6 +8,8 @@
 mod consent;
 mod respond;
 
+pub mod age_over;
+
 pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };

@@ -98,15 +98,21 @@ fn document(
     for (ns, elements) in &doc_request.items_request.value().name_spaces {
         let mut items = Vec::new();
         for element in elements.keys() {
-            let item = held
-                .and_then(|h| h.get(ns))
+            let held_ns = held.and_then(|h| h.get(ns));
+            let item = held_ns
                 .and_then(|items| {
                     items
                         .iter()
                         .find(|i| &i.value().element_identifier == element)
                 })
+                // 2021 7.2.5: an age_over_NN not held is answered by the nearest one implying it.
+                .or_else(|| {
+                    held_ns.and_then(|h| super::age_over::substitute(ns, element, h.as_slice()))
+                })
                 .filter(|_| selection.is_approved(ns, element));
             match item {
+                // Once only, even when a substitute is also requested in its own right.
+                Some(item) if items.contains(item) => {}
                 Some(item) => items.push(item.clone()),
                 None => {
                     errors

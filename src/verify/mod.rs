@@ -16,12 +16,14 @@ pub use report::{
 pub use trust::{TrustAnchor, TrustAnchors, TrustError};
 pub use x5chain::{ChainReport, Profile};
 
+pub mod answers;
 mod device;
 mod issuer;
 mod issuer_names;
 pub mod reader_auth;
 pub mod reader_auth_all;
 
+pub use answers::{answers, Answer, RequestedElement};
 pub use device::device_authentication_bytes;
 pub use reader_auth::{reader_auth, reader_authentication_bytes, ReaderIdentity};
 pub use reader_auth_all::{reader_auth_all, reader_identities};
