@@ -20,6 +20,7 @@ pub mod answers;
 mod device;
 mod issuer;
 mod issuer_names;
+pub mod mdl_model;
 pub mod reader_auth;
 pub mod reader_auth_all;
 
@@ -79,5 +80,10 @@ pub fn document(
     if let Some(mso) = issuer::verify(doc, trust, at, &mut report) {
         device::verify(doc, &mso, transcript, e_reader_key, &mut report);
     }
+    // 2021 Table 5 on what was verified: warnings (VerificationReport::strict makes them failures).
+    report.warnings = [&report.issuer_elements, &report.device_elements]
+        .into_iter()
+        .flat_map(mdl_model::check)
+        .collect();
     report
 }

@@ -238,6 +238,17 @@ pub enum Failure {
         element: String,
     },
 
+    /// A returned element's type or encoding is not the one 2021 Table 5 defines (a data-model
+    /// warning made a failure by [`VerificationReport::strict`]).
+    DataModel {
+        /// Namespace.
+        namespace: String,
+        /// Element identifier.
+        element: String,
+        /// What is wrong.
+        problem: String,
+    },
+
     // --- reader authentication and VICAL ---
     /// The readerAuth signature does not verify with the reader certificate's key.
     ReaderSignatureInvalid,
@@ -341,6 +352,14 @@ impl fmt::Display for Failure {
                 f,
                 "device-signed {namespace}/{element} not allowed by keyAuthorizations"
             ),
+            Self::DataModel {
+                namespace,
+                element,
+                problem,
+            } => write!(
+                f,
+                "{namespace}/{element} does not follow 2021 Table 5: {problem}"
+            ),
             Self::ReaderSignatureInvalid => f.write_str("readerAuth signature invalid"),
             Self::VicalInvalid { reason } => write!(f, "VICAL invalid: {reason}"),
         }
@@ -367,6 +386,7 @@ pub struct DocumentReport {
     pub(crate) device_elements: Elements,
     pub(crate) checks: Vec<Check>,
     pub(crate) failures: Vec<Failure>,
+    pub(crate) warnings: Vec<super::mdl_model::DataModelWarning>,
 }
 
 impl DocumentReport {
@@ -378,7 +398,15 @@ impl DocumentReport {
             device_elements: Elements::new(),
             checks: Vec::new(),
             failures: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Returned elements whose type or encoding is not the one 2021 Table 5 defines: signed
+    /// data a reader may still show, so not failures unless made so by
+    /// [`VerificationReport::strict`].
+    pub fn warnings(&self) -> &[super::mdl_model::DataModelWarning] {
+        &self.warnings
     }
 
     pub(crate) fn pass(&mut self, check: Check) {
@@ -442,6 +470,9 @@ impl fmt::Display for DocumentReport {
         }
         for failure in &self.failures {
             writeln!(f, "  FAILED: {failure}")?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "  warning: {warning}")?;
         }
         for (title, elements) in [
             ("issuer-signed", &self.issuer_elements),
@@ -524,6 +555,22 @@ impl VerificationReport {
     /// Whether the response is OK and every document in it is valid.
     pub fn is_valid(&self) -> bool {
         self.failures.is_empty() && self.documents.iter().all(DocumentReport::is_valid)
+    }
+
+    /// The report of a reader that accepts only conformant credentials (`--strict`): every
+    /// data-model warning becomes a [`Failure::DataModel`].
+    #[must_use]
+    pub fn strict(mut self) -> Self {
+        for doc in &mut self.documents {
+            for w in std::mem::take(&mut doc.warnings) {
+                doc.failures.push(Failure::DataModel {
+                    namespace: w.namespace,
+                    element: w.element,
+                    problem: w.problem,
+                });
+            }
+        }
+        self
     }
 }
 
