@@ -155,10 +155,7 @@ async fn dropped_request_ends_in_a_timeout_not_a_hang() {
         "{holder_reason:?}"
     );
     assert!(
-        outcomes[0]
-            .as_ref()
-            .unwrap_err()
-            .contains("TransportEnded"),
+        outcomes[0].as_ref().unwrap_err().contains("TransportEnded"),
         "{outcomes:?}"
     );
     assert!(

@@ -262,9 +262,16 @@ impl CborCodec for DeviceRetrievalMethod {
         Ok(match method_type {
             Self::TYPE_NFC => Self::Nfc(NfcOptions::from_cbor(options).within("[2]")?),
             Self::TYPE_BLE => Self::Ble(BleOptions::from_cbor(options).within("[2]")?),
-            Self::TYPE_WIFI_AWARE => {
-                Self::WifiAware(WifiAwareOptions::from_cbor(options).within("[2]")?)
-            }
+            // We do not retrieve over Wi-Fi Aware: options we cannot read must not sink an
+            // engagement that also offers BLE or NFC (DESIGN §8), so they stay raw.
+            Self::TYPE_WIFI_AWARE => match WifiAwareOptions::from_cbor(options.clone()) {
+                Ok(o) => Self::WifiAware(o),
+                Err(_) => Self::Unknown {
+                    method_type,
+                    version,
+                    options,
+                },
+            },
             Self::TYPE_TCP => Self::Tcp(TcpOptions::from_cbor(options).within("[2]")?),
             _ => Self::Unknown {
                 method_type,
@@ -872,6 +879,29 @@ mod tests {
         let warnings = de.interop_warnings();
         let paths: Vec<_> = warnings.iter().map(|w| w.path.as_str()).collect();
         assert_eq!(paths, ["5[0]", "6.2", "6.4"], "{warnings:?}");
+        // Wi-Fi Aware options we cannot read (band info as a uint, not a bstr) beside BLE.
+        let wifi = Value::Array(vec![
+            Value::Integer(3.into()),
+            Value::Integer(1.into()),
+            Value::Map(vec![(Value::Integer(3.into()), Value::Integer(20.into()))]),
+        ]);
+        let ble = DeviceRetrievalMethod::Ble(BleOptions {
+            peripheral_server_mode: true,
+            ..BleOptions::default()
+        });
+        let methods = Value::Array(vec![wifi.clone(), ble.to_cbor()]);
+        let de = decode_value::<DeviceEngagement>(engagement_map(
+            "1.0",
+            vec![(Value::Integer(2.into()), methods)],
+        ))
+        .unwrap();
+        let methods = de.device_retrieval_methods.unwrap();
+        assert!(matches!(
+            methods.first(),
+            DeviceRetrievalMethod::Unknown { method_type: 3, .. }
+        ));
+        assert_eq!(methods.first().to_cbor(), wifi, "kept as received");
+        assert_eq!(methods.as_slice()[1], ble);
         // Capabilities that are not even a map are kept whole.
         let de = decode_value::<DeviceEngagement>(engagement_map(
             "1.1",
