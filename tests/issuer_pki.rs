@@ -161,6 +161,7 @@ fn validity_uses_utc_time_before_2050_and_generalized_time_after() {
         common_name: "Test, \"quoted\" IACA".into(),
         country: Some("UT".into()),
         organization: None,
+        state_or_province: None,
         not_before: NOW,
         not_after: 2_556_144_000, // 2051-01-01
         issuer_alt_name_uri: Some("https://iaca.example.invalid".into()),
@@ -195,6 +196,7 @@ fn profile_rules_are_enforced() {
         common_name: "DS".into(),
         country: Some("FR".into()),
         organization: None,
+        state_or_province: None,
         not_before: NOW,
         not_after: NOW + 1000,
         issuer_alt_name_uri: Some("https://x.invalid".into()),

@@ -190,6 +190,9 @@ pub(crate) struct VerifyArgs {
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Treat elements that do not follow the 2021 Table 5 data model as failures, not warnings.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// `mdl inspect`.

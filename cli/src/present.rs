@@ -229,6 +229,9 @@ fn document_text(out: &mut String, doc: &DocumentReport, not_returned: &[(String
     for check in doc.checks() {
         let _ = writeln!(out, "    ok  {check}");
     }
+    for warning in doc.warnings() {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
     if doc.failures().is_empty() {
         let _ = writeln!(out, "  failures: none");
     } else {
@@ -308,6 +311,7 @@ pub(crate) fn report_json(report: &VerificationReport, response: Option<&DeviceR
                     .map(|c| json!({ "id": check_id(*c), "text": c.to_string() }))
                     .collect::<Vec<_>>(),
                 "failures": doc.failures().iter().map(failure_json).collect::<Vec<_>>(),
+                "warnings": doc.warnings().iter().map(ToString::to_string).collect::<Vec<_>>(),
             })
         })
         .collect();

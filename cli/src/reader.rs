@@ -90,7 +90,7 @@ pub(crate) fn build_request(
         Some(auth) => {
             let signer = auth.key.signer().context("reader key cannot sign")?;
             builder
-                .build_signed(
+                .build_authenticated(
                     ReaderKey {
                         signer: &signer,
                         certificate_chain: &auth.chain,

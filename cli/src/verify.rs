@@ -64,7 +64,10 @@ fn check(args: &VerifyArgs) -> CliResult<bool> {
         }
         None => None,
     };
-    let report = verify::response(&response, &transcript, &trust, e_reader_key.as_ref(), at);
+    let mut report = verify::response(&response, &transcript, &trust, e_reader_key.as_ref(), at);
+    if args.strict {
+        report = report.strict();
+    }
     if args.json {
         let mut out = present::report_json(&report, Some(&response));
         if let serde_json::Value::Object(obj) = &mut out {

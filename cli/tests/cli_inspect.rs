@@ -402,7 +402,7 @@ fn bad_mdoc_uri_and_truncated_certificate() {
     let err = inspect_err("mdoc:!!");
     assert_eq!(
         err.trim(),
-        "error: mdoc: URI: invalid value: QR payload is not base64url without padding"
+        "error: mdoc: URI: invalid value: QR payload is not base64url"
     );
     let cert = vector("ds_cert");
     let err = inspect_err(&cert[..200]);

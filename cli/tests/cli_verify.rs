@@ -209,3 +209,18 @@ fn validity_is_checked_at_the_given_time() {
     let out = verify(&files, &vector("device_response"), &["--at", "not a time"]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
 }
+
+#[test]
+fn strict_annex_d_still_verifies_and_json_lists_no_warnings() {
+    // Annex D's elements follow 2021 Table 5, so --strict changes nothing for them.
+    let files = Files::new("strict");
+    let key = vector("e_reader_key_d");
+    let out = verify(
+        &files,
+        &vector("device_response"),
+        &["--e-reader-key", &key, "--at", AT, "--json", "--strict"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let json: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["documents"][0]["warnings"], serde_json::json!([]));
+}

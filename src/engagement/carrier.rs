@@ -85,9 +85,16 @@ impl CborCodec for DeviceRetrievalMethod {
         Ok(match method_type {
             Self::TYPE_NFC => Self::Nfc(NfcOptions::from_cbor(options).within("[2]")?),
             Self::TYPE_BLE => Self::Ble(BleOptions::from_cbor(options).within("[2]")?),
-            Self::TYPE_WIFI_AWARE => {
-                Self::WifiAware(WifiAwareOptions::from_cbor(options).within("[2]")?)
-            }
+            // We do not retrieve over Wi-Fi Aware: options we cannot read must not sink an
+            // engagement that also offers BLE or NFC (DESIGN §8), so they stay raw.
+            Self::TYPE_WIFI_AWARE => match WifiAwareOptions::from_cbor(options.clone()) {
+                Ok(o) => Self::WifiAware(o),
+                Err(_) => Self::Unknown {
+                    method_type,
+                    version,
+                    options,
+                },
+            },
             Self::TYPE_TCP | Self::TYPE_TCP_LEGACY => {
                 Self::Tcp(TcpOptions::from_cbor(options).within("[2]")?)
             }

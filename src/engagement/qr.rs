@@ -17,13 +17,23 @@ pub fn qr_uri(engagement: &DeviceEngagementBytes) -> String {
 }
 
 /// Decodes a scanned QR payload, keeping the engagement bytes exactly as encoded in it.
+///
+/// Lenient on receipt (DESIGN §8): the scheme in any case (`MDOC:`, URI schemes are
+/// case-insensitive, RFC 3986 3.1) and base64url with or without `=` padding.
 pub fn from_qr_uri(uri: &str) -> Result<DeviceEngagementBytes, DecodeError> {
+    const LENIENT_BASE64URL: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
     let b64 = uri
-        .strip_prefix(QR_URI_PREFIX)
+        .get(..QR_URI_PREFIX.len())
+        .filter(|scheme| scheme.eq_ignore_ascii_case(QR_URI_PREFIX))
+        .map(|_| &uri[QR_URI_PREFIX.len()..])
         .ok_or_else(|| DecodeError::invalid("QR payload lacks the mdoc: prefix"))?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+    let bytes = LENIENT_BASE64URL
         .decode(b64)
-        .map_err(|_| DecodeError::invalid("QR payload is not base64url without padding"))?;
+        .map_err(|_| DecodeError::invalid("QR payload is not base64url"))?;
     Tag24::from_bytes(bytes)
 }
 
@@ -56,11 +66,40 @@ mod tests {
             from_qr_uri("mdoc:a*b"),
             Err(DecodeError::InvalidValue { .. })
         ));
+        // Padding that does not belong is still an error.
         let mut padded = uri.clone();
-        padded.push('=');
+        padded.push_str("===");
         assert!(from_qr_uri(&padded).is_err());
         // Valid base64 of a truncated engagement.
         let cut = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[..raw.len() - 4]);
         assert!(from_qr_uri(&format!("mdoc:{cut}")).is_err());
+    }
+
+    #[test]
+    fn qr_uri_with_padding_or_upper_case_scheme_is_accepted() {
+        // DESIGN §8: some wallets pad their base64url and some scanners upper-case the scheme
+        // (QR alphanumeric mode). Annex D's engagement is 91 bytes: base64 pads it with "=".
+        let raw = annex_d("device_engagement_qr");
+        let padded = base64::engine::general_purpose::URL_SAFE.encode(&raw);
+        assert!(padded.ends_with('='), "{padded}");
+        for uri in [
+            format!("mdoc:{padded}"),
+            format!("MDOC:{padded}"),
+            format!("Mdoc:{}", padded.trim_end_matches('=')),
+        ] {
+            let back = from_qr_uri(&uri).unwrap();
+            assert_eq!(back.inner_bytes(), raw, "{uri}");
+            // We keep sending the canonical form.
+            assert_eq!(
+                qr_uri(&back),
+                format!("mdoc:{}", padded.trim_end_matches('='))
+            );
+        }
+        // Standard (non-url) base64 and a different scheme are still errors.
+        let std_b64 = base64::engine::general_purpose::STANDARD.encode([0xfb_u8; 30]);
+        assert!(from_qr_uri(&format!("mdoc:{std_b64}")).is_err());
+        assert!(from_qr_uri(&format!("mdocx{padded}")).is_err());
+        assert!(from_qr_uri("md").is_err());
+        assert!(from_qr_uri("mdö:").is_err());
     }
 }

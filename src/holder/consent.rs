@@ -15,8 +15,8 @@ pub struct ReviewRequest {
     pub doc_type: String,
     /// Namespace → element → IntentToRetain, as requested.
     pub name_spaces: IndexMap<String, DataElements>,
-    /// Who asks: readerAuth verified against the holder's trusted reader roots
-    /// ([`crate::verify::reader_auth()`]).
+    /// Who asks: readerAuth (else readerAuthAll) verified against the holder's trusted reader roots
+    /// ([`crate::verify::reader_identities()`]).
     pub reader: ReaderIdentity,
     /// Whether the holder has a document of this type (if not, nothing can be released and
     /// the response reports the type in documentErrors whatever the hook says).

@@ -12,6 +12,8 @@ mod credential;
 mod respond;
 mod session;
 
+pub mod age_over;
+
 pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };

@@ -99,15 +99,21 @@ fn document(
     for (ns, elements) in &doc_request.items_request.value().name_spaces {
         let mut items = Vec::new();
         for element in elements.keys() {
-            let item = held
-                .and_then(|h| h.get(ns))
+            let held_ns = held.and_then(|h| h.get(ns));
+            let item = held_ns
                 .and_then(|items| {
                     items
                         .iter()
                         .find(|i| &i.value().element_identifier == element)
                 })
+                // 2021 7.2.5: an age_over_NN not held is answered by the nearest one implying it.
+                .or_else(|| {
+                    held_ns.and_then(|h| super::age_over::substitute(ns, element, h.as_slice()))
+                })
                 .filter(|_| selection.is_approved(ns, element));
             match item {
+                // Once only, even when a substitute is also requested in its own right.
+                Some(item) if items.contains(item) => {}
                 Some(item) => items.push(item.clone()),
                 None => {
                     errors
@@ -202,11 +208,11 @@ impl<C: ConsentHook> Presenter<C> {
     ) -> Result<DeviceResponse, RespondError> {
         let at = at.into();
         let mut selections = Vec::with_capacity(request.doc_requests.len());
-        for (index, doc_request) in request.doc_requests.iter().enumerate() {
+        // Per-DocRequest readerAuth, else readerAuthAll (2nd ed. 12.5).
+        let readers = crate::verify::reader_identities(request, transcript, &self.reader_roots, at);
+        for ((index, doc_request), reader) in request.doc_requests.iter().enumerate().zip(readers) {
             let doc_type = &doc_request.items_request.value().doc_type;
             let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
-            let reader =
-                crate::verify::reader_auth(doc_request, transcript, &self.reader_roots, at);
             let review = ReviewRequest::new(index, doc_request, reader, has);
             selections.push(self.consent.review(&review));
         }

@@ -383,7 +383,14 @@ impl Session for HolderSession {
                 }
             }
             Input::Timeout(now) => {
-                if self.deadline().is_some_and(|d| now >= d) {
+                if !self.deadline().is_some_and(|d| now >= d) {
+                    return;
+                }
+                if matches!(self.state, State::AwaitingEstablishment { .. }) {
+                    // No session keys exist yet: SessionData status 20 would be a protocol error
+                    // (2021 9.1.1.4), so an establishment time-out sends nothing.
+                    self.close(CloseReason::Failed(SessionError::TimedOut));
+                } else {
                     self.fail(SessionError::TimedOut);
                 }
             }

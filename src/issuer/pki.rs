@@ -87,6 +87,9 @@ pub struct CertificateSpec {
     pub country: Option<String>,
     /// Subject organizationName, if any.
     pub organization: Option<String>,
+    /// Subject stateOrProvinceName, if any (2021 Annex B: when the IACA has one, its Document
+    /// Signers carry the same).
+    pub state_or_province: Option<String>,
     /// notBefore, Unix seconds.
     pub not_before: i64,
     /// notAfter, Unix seconds.
@@ -207,6 +210,7 @@ impl IssuerPki {
                 common_name: format!("Test IACA {country}"),
                 country: Some(country.to_owned()),
                 organization: None,
+                state_or_province: None,
                 not_before: now,
                 not_after: now + 10 * YEAR,
                 issuer_alt_name_uri: Some("https://iaca.example.invalid".into()),
@@ -221,6 +225,7 @@ impl IssuerPki {
                 common_name: format!("Test DS {country}"),
                 country: Some(country.to_owned()),
                 organization: None,
+                state_or_province: None,
                 not_before: now,
                 not_after: now + 3 * YEAR,
                 issuer_alt_name_uri: Some("https://iaca.example.invalid".into()),
@@ -268,6 +273,7 @@ impl ReaderPki {
                 common_name: "Test reader root CA".into(),
                 country: None,
                 organization: Some("mdl-proximity tests".into()),
+                state_or_province: None,
                 not_before: now,
                 not_after: now + 10 * YEAR,
                 issuer_alt_name_uri: None,
@@ -282,6 +288,7 @@ impl ReaderPki {
                 common_name: "Test reader".into(),
                 country: None,
                 organization: Some("mdl-proximity tests".into()),
+                state_or_province: None,
                 not_before: now,
                 not_after: now + YEAR,
                 issuer_alt_name_uri: None,
@@ -459,6 +466,9 @@ fn subject_name(spec: &CertificateSpec) -> Result<Name, IssueError> {
     let mut parts = vec![format!("CN={}", escape(&spec.common_name))];
     if let Some(o) = &spec.organization {
         parts.push(format!("O={}", escape(o)));
+    }
+    if let Some(st) = &spec.state_or_province {
+        parts.push(format!("ST={}", escape(st)));
     }
     match &spec.country {
         Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) => {

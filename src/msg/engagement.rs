@@ -13,6 +13,7 @@ use crate::crypto::CoseKey;
 use crate::engagement::carrier::DeviceRetrievalMethod;
 use crate::engagement::qr::qr_uri;
 
+use super::lenient::{join, InteropWarning, InteropWarnings, Lenient};
 use super::Version;
 
 /// `#6.24(bstr .cbor DeviceEngagement)`: the engagement as received, which the SessionTranscript
@@ -31,10 +32,11 @@ pub struct DeviceEngagement {
     /// Key 2: how the reader can connect (absent in an NFC-handover engagement, where the
     /// carriers are NDEF records).
     pub device_retrieval_methods: Option<NonEmpty<DeviceRetrievalMethod>>,
-    /// Key 5 (1.1): where the engagement came from.
-    pub origin_infos: Option<Vec<OriginInfo>>,
-    /// Key 6 (1.1): optional features the mdoc supports.
-    pub capabilities: Option<Capabilities>,
+    /// Key 5 (1.1): where the engagement came from; an entry we cannot interpret is kept raw
+    /// (DESIGN §8).
+    pub origin_infos: Option<Vec<Lenient<OriginInfo>>>,
+    /// Key 6 (1.1): optional features the mdoc supports; kept raw if it is not a map.
+    pub capabilities: Option<Lenient<Capabilities>>,
 }
 
 impl DeviceEngagement {
@@ -81,7 +83,7 @@ impl CborCodec for DeviceEngagement {
         let _version: Version = f.required(Self::KEY_VERSION)?;
         let security = f.required(Self::KEY_SECURITY)?;
         let device_retrieval_methods = f.optional(Self::KEY_DEVICE_RETRIEVAL_METHODS)?;
-        let origin_infos = f.optional(Self::KEY_ORIGIN_INFOS)?;
+        let origin_infos = f.take(Self::KEY_ORIGIN_INFOS).map(Lenient::decode_list);
         let capabilities = f.optional(Self::KEY_CAPABILITIES)?;
         Ok(Self {
             security,
@@ -202,15 +204,64 @@ impl CborCodec for OriginInfo {
     }
 }
 
-/// Capabilities (2nd ed. 9.1.1.1): optional features of the mdoc.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Capabilities (2nd ed. 9.1.1.1): optional features of the mdoc. A value that is not a bool is
+/// kept raw and counts as "not supported" (DESIGN §8).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Capabilities {
     /// Key 2: HandoverSessionEstablishmentSupport.
-    pub handover_session_establishment: Option<bool>,
+    pub handover_session_establishment: Option<Lenient<bool>>,
     /// Key 3: ReaderAuthAllSupport.
-    pub reader_auth_all: Option<bool>,
+    pub reader_auth_all: Option<Lenient<bool>>,
     /// Key 4: ExtendedRequestSupport (DeviceRequest 1.1).
-    pub extended_request: Option<bool>,
+    pub extended_request: Option<Lenient<bool>>,
+}
+
+impl Capabilities {
+    /// Whether the mdoc advertises ReaderAuthAllSupport (key 3 is `true`).
+    pub fn supports_reader_auth_all(&self) -> bool {
+        advertised(&self.reader_auth_all)
+    }
+
+    /// Whether the mdoc advertises ExtendedRequestSupport (key 4 is `true`).
+    pub fn supports_extended_request(&self) -> bool {
+        advertised(&self.extended_request)
+    }
+}
+
+fn advertised(flag: &Option<Lenient<bool>>) -> bool {
+    matches!(flag, Some(Lenient::Known(true)))
+}
+
+impl DeviceEngagement {
+    /// Whether the mdoc advertises ReaderAuthAllSupport in its Capabilities (2nd ed. 9.1.1.1).
+    pub fn supports_reader_auth_all(&self) -> bool {
+        self.capabilities
+            .as_ref()
+            .and_then(Lenient::known)
+            .is_some_and(Capabilities::supports_reader_auth_all)
+    }
+}
+
+impl InteropWarnings for DeviceEngagement {
+    fn collect_warnings(&self, path: &str, out: &mut Vec<InteropWarning>) {
+        self.origin_infos
+            .collect_warnings(&join(path, Self::KEY_ORIGIN_INFOS), out);
+        self.capabilities
+            .collect_warnings(&join(path, Self::KEY_CAPABILITIES), out);
+    }
+}
+
+impl InteropWarnings for OriginInfo {
+    fn collect_warnings(&self, _path: &str, _out: &mut Vec<InteropWarning>) {}
+}
+
+impl InteropWarnings for Capabilities {
+    fn collect_warnings(&self, path: &str, out: &mut Vec<InteropWarning>) {
+        self.handover_session_establishment
+            .collect_warnings(&join(path, 2), out);
+        self.reader_auth_all.collect_warnings(&join(path, 3), out);
+        self.extended_request.collect_warnings(&join(path, 4), out);
+    }
 }
 
 impl CborCodec for Capabilities {
@@ -236,33 +287,6 @@ impl CborCodec for Capabilities {
 /// keeping them.
 pub fn device_engagement_from_raw(bytes: Vec<u8>) -> Result<DeviceEngagementBytes, DecodeError> {
     Tag24::from_bytes(bytes)
-}
-
-/// ReaderEngagement (2nd ed., carried in the Handover Request's
-/// `iso.org:18013:readerengagement` record, id `mdocreader`): the reader's side of engagement.
-///
-/// It has the layout of DeviceEngagement — version, `Security` (holding `EReaderKeyBytes`),
-/// optional retrieval methods, OriginInfos and Capabilities — and is encoded by the same rules,
-/// so it is a distinct type over the same codec: a reader engagement can never be mistaken for a
-/// device engagement in the API.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReaderEngagement(pub DeviceEngagement);
-
-impl ReaderEngagement {
-    /// The reader's ephemeral key (`EReaderKeyBytes`) as received.
-    pub fn e_reader_key(&self) -> &Tag24<CoseKey> {
-        &self.0.security.e_device_key
-    }
-}
-
-impl CborCodec for ReaderEngagement {
-    fn from_cbor(value: Value) -> Result<Self, DecodeError> {
-        DeviceEngagement::from_cbor(value).map(Self)
-    }
-
-    fn to_cbor(&self) -> Value {
-        self.0.to_cbor()
-    }
 }
 
 #[cfg(test)]
@@ -345,16 +369,16 @@ mod tests {
                 ])
                 .unwrap(),
             ),
-            origin_infos: Some(vec![OriginInfo {
+            origin_infos: Some(vec![Lenient::Known(OriginInfo {
                 cat: OriginInfo::CAT_DELIVERY,
                 origin_type: 1,
                 details: Value::Text("https://example.com".into()),
-            }]),
-            capabilities: Some(Capabilities {
-                handover_session_establishment: Some(true),
-                reader_auth_all: Some(false),
-                extended_request: Some(true),
-            }),
+            })]),
+            capabilities: Some(Lenient::Known(Capabilities {
+                handover_session_establishment: Some(Lenient::Known(true)),
+                reader_auth_all: Some(Lenient::Known(false)),
+                extended_request: Some(Lenient::Known(true)),
+            })),
         };
         assert_eq!(de.version(), Version::v1_1());
         let bytes = crate::cbor::to_vec(&de);
@@ -373,7 +397,7 @@ mod tests {
             },
             device_retrieval_methods: None,
             origin_infos: None,
-            capabilities: Some(Capabilities::default()),
+            capabilities: Some(Lenient::Known(Capabilities::default())),
         };
         let back: DeviceEngagement = crate::cbor::from_slice(&crate::cbor::to_vec(&de)).unwrap();
         assert_eq!(back.origin_infos, Some(vec![]));
@@ -417,6 +441,114 @@ mod tests {
         let methods = vec![(Value::Integer(2.into()), Value::Array(vec![m.clone()]))];
         let de = decode_value::<DeviceEngagement>(engagement_map("1.0", methods)).unwrap();
         assert_eq!(de.device_retrieval_methods.unwrap().first().to_cbor(), m);
+    }
+
+    #[test]
+    fn optional_extensions_we_cannot_interpret_are_kept_raw_with_warnings() {
+        // What wallets send: an OriginInfo without `details`, one of a type nobody defined,
+        // Capabilities with a non-bool value, and retrieval methods of unknown types (Multipaz's
+        // NFC engagement v2 is type 5; a vendor's negative type with array options).
+        let no_details = Value::Map(vec![
+            (Value::Text("cat".into()), Value::Integer(1.into())),
+            (Value::Text("type".into()), Value::Integer(1.into())),
+        ]);
+        let unknown_type = Value::Map(vec![
+            (Value::Text("cat".into()), Value::Integer(0.into())),
+            (Value::Text("type".into()), Value::Integer(4711.into())),
+            (Value::Text("details".into()), Value::Map(vec![])),
+        ]);
+        let caps = Value::Map(vec![
+            (Value::Integer(2.into()), Value::Integer(1.into())),
+            (Value::Integer(3.into()), Value::Bool(true)),
+            (Value::Integer(4.into()), Value::Text("yes".into())),
+        ]);
+        let methods = Value::Array(vec![
+            Value::Array(vec![
+                Value::Integer(5.into()),
+                Value::Integer(1.into()),
+                Value::Map(vec![]),
+            ]),
+            Value::Array(vec![
+                Value::Integer((-4242).into()),
+                Value::Integer(1.into()),
+                Value::Array(vec![Value::Null]),
+            ]),
+            DeviceRetrievalMethod::Nfc(NfcOptions {
+                max_command_data_length: 255,
+                max_response_data_length: 256,
+            })
+            .to_cbor(),
+        ]);
+        let map = engagement_map(
+            "1.1",
+            vec![
+                (Value::Integer(2.into()), methods),
+                (
+                    Value::Integer(5.into()),
+                    Value::Array(vec![no_details.clone(), unknown_type]),
+                ),
+                (Value::Integer(6.into()), caps),
+            ],
+        );
+        let de = decode_value::<DeviceEngagement>(map).unwrap();
+        let origins = de.origin_infos.as_ref().unwrap();
+        assert_eq!(origins[0].unparsed().unwrap().value, no_details);
+        assert!(matches!(
+            origins[0].unparsed().unwrap().reason,
+            DecodeError::MissingField { .. }
+        ));
+        assert_eq!(origins[1].known().unwrap().origin_type, 4711);
+        let caps = de.capabilities.as_ref().unwrap().known().unwrap();
+        assert!(caps
+            .handover_session_establishment
+            .as_ref()
+            .unwrap()
+            .unparsed()
+            .is_some());
+        assert!(de.supports_reader_auth_all(), "the good key still counts");
+        assert!(!caps.supports_extended_request(), "\"yes\" is not true");
+        let types: Vec<_> = de
+            .device_retrieval_methods
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(DeviceRetrievalMethod::method_type)
+            .collect();
+        assert_eq!(types, [5, -4242, DeviceRetrievalMethod::TYPE_NFC]);
+        let warnings = de.interop_warnings();
+        let paths: Vec<_> = warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(paths, ["5[0]", "6.2", "6.4"], "{warnings:?}");
+        // Wi-Fi Aware options we cannot read (band info as a uint, not a bstr) beside BLE.
+        let wifi = Value::Array(vec![
+            Value::Integer(3.into()),
+            Value::Integer(1.into()),
+            Value::Map(vec![(Value::Integer(3.into()), Value::Integer(20.into()))]),
+        ]);
+        let ble = DeviceRetrievalMethod::Ble(BleOptions {
+            peripheral_server_mode: true,
+            ..BleOptions::default()
+        });
+        let methods = Value::Array(vec![wifi.clone(), ble.to_cbor()]);
+        let de = decode_value::<DeviceEngagement>(engagement_map(
+            "1.0",
+            vec![(Value::Integer(2.into()), methods)],
+        ))
+        .unwrap();
+        let methods = de.device_retrieval_methods.unwrap();
+        assert!(matches!(
+            methods.first(),
+            DeviceRetrievalMethod::Unknown { method_type: 3, .. }
+        ));
+        assert_eq!(methods.first().to_cbor(), wifi, "kept as received");
+        assert_eq!(methods.as_slice()[1], ble);
+        // Capabilities that are not even a map are kept whole.
+        let de = decode_value::<DeviceEngagement>(engagement_map(
+            "1.1",
+            vec![(Value::Integer(6.into()), Value::Bool(true))],
+        ))
+        .unwrap();
+        assert!(!de.supports_reader_auth_all());
+        assert_eq!(de.interop_warnings()[0].path, "6");
     }
 
     #[test]
@@ -483,36 +615,6 @@ mod tests {
         assert!(matches!(
             decode_err::<DeviceEngagement>(&[0x80]),
             DecodeError::WrongType { .. }
-        ));
-    }
-}
-
-#[cfg(test)]
-mod reader_engagement_tests {
-    use super::*;
-    use crate::cbor::{from_slice, to_vec};
-    use crate::crypto::Curve;
-
-    #[test]
-    fn reader_engagement_round_trips_and_rejects_bad_input() {
-        let key = CoseKey::ec2(Curve::P256, vec![1; 32], vec![2; 32]);
-        let re = ReaderEngagement(DeviceEngagement {
-            security: Security::new(key.clone()),
-            device_retrieval_methods: None,
-            origin_infos: Some(vec![]),
-            capabilities: None,
-        });
-        let bytes = to_vec(&re);
-        let back: ReaderEngagement = from_slice(&bytes).expect("decodes");
-        assert_eq!(back, re);
-        assert_eq!(back.e_reader_key().value(), &key);
-        assert_eq!(to_vec(&back), bytes);
-        // Version "1.1" because OriginInfos is present.
-        assert_eq!(&bytes[..6], &[0xa3, 0x00, 0x63, b'1', b'.', b'1']);
-        assert!(from_slice::<ReaderEngagement>(&bytes[..bytes.len() - 1]).is_err());
-        assert!(matches!(
-            from_slice::<ReaderEngagement>(&[0xa1, 0x00, 0x63, b'2', b'.', b'0']),
-            Err(DecodeError::UnsupportedVersion { .. })
         ));
     }
 }

@@ -15,6 +15,7 @@ use indexmap::IndexMap;
 use crate::cbor::{CborCodec, DecodeError, Fields, MapBuilder, NonEmpty, ResultExt, Tag24, Value};
 
 use super::engagement::fixed_array;
+use super::lenient::{InteropWarning, InteropWarnings, Lenient};
 use super::{CoseSign1, Version};
 
 /// The reader's request for documents.
@@ -24,8 +25,9 @@ pub struct DeviceRequest {
     pub version: Version,
     /// `docRequests`.
     pub doc_requests: NonEmpty<DocRequest>,
-    /// `deviceRequestInfo` (1.1), bytes kept as received.
-    pub device_request_info: Option<Tag24<DeviceRequestInfo>>,
+    /// `deviceRequestInfo` (1.1), bytes kept as received. Kept raw (with a warning) when it is
+    /// not DeviceRequestInfoBytes, for example an untagged map (DESIGN §8).
+    pub device_request_info: Option<Lenient<Tag24<DeviceRequestInfo>>>,
     /// `readerAuthAll` (1.1): reader signatures over all requests at once.
     pub reader_auth_all: Option<NonEmpty<CoseSign1>>,
 }
@@ -48,6 +50,13 @@ impl CborCodec for DeviceRequest {
             .optional("deviceRequestInfo", self.device_request_info.as_ref())
             .optional("readerAuthAll", self.reader_auth_all.as_ref())
             .build()
+    }
+}
+
+impl InteropWarnings for DeviceRequest {
+    fn collect_warnings(&self, path: &str, out: &mut Vec<InteropWarning>) {
+        self.device_request_info
+            .collect_warnings(&super::lenient::join(path, "deviceRequestInfo"), out);
     }
 }
 
@@ -324,7 +333,7 @@ mod tests {
         let req = DeviceRequest {
             version: Version::v1_1(),
             doc_requests: NonEmpty::new(vec![doc.clone(), doc]).unwrap(),
-            device_request_info: Some(Tag24::new(info)),
+            device_request_info: Some(Lenient::Known(Tag24::new(info))),
             reader_auth_all: Some(NonEmpty::one(reader_auth)),
         };
         let bytes = crate::cbor::to_vec(&req);

@@ -104,7 +104,11 @@ impl CborCodec for DeviceResponse {
         let mut f = Fields::new(value)?;
         Ok(Self {
             version: f.required("version")?,
-            documents: f.optional("documents")?,
+            // `documents: []` (outside the CDDL's `[+ Document]`) is sent by some wallets with
+            // an error status: treated as absent (DESIGN §8).
+            documents: f
+                .optional::<Vec<Document>>("documents")?
+                .and_then(NonEmpty::new),
             document_errors: f.optional("documentErrors")?,
             status: f.required("status")?,
         })

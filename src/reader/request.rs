@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use crate::cbor::{self, CborCodec as _, NonEmpty, Tag24, Value};
 use crate::crypto::{sign1_detached, CryptoError, Signer};
+use crate::msg::lenient::Lenient;
 use crate::msg::{
     auth::ReaderAuthentication,
     request::{DataElements, DeviceRequestInfo, DocRequest, ItemsRequest},
@@ -95,7 +96,9 @@ impl RequestBuilder {
             version,
             // Non-empty: built from a NonEmpty.
             doc_requests: NonEmpty::new(doc_requests.collect())?,
-            device_request_info: self.device_request_info.map(Tag24::new),
+            device_request_info: self
+                .device_request_info
+                .map(|info| Lenient::Known(Tag24::new(info))),
             reader_auth_all: None,
         })
     }
@@ -143,6 +146,29 @@ impl RequestBuilder {
         let sign1 = sign1_detached(reader.signer, &payload, reader.certificate_chain)?;
         request.reader_auth_all = Some(NonEmpty::one(wrap(sign1)?));
         Ok(request)
+    }
+}
+
+impl RequestBuilder {
+    /// The request with reader authentication in the form the mdoc can check: `readerAuthAll`
+    /// when its DeviceEngagement (in `transcript`) advertises ReaderAuthAllSupport (2nd ed.
+    /// 9.1.1.1 Capabilities), per-DocRequest `readerAuth` otherwise — a 2021 wallet knows only
+    /// that one and must still see a signed request.
+    pub fn build_authenticated<S: Signer + ?Sized>(
+        self,
+        reader: ReaderKey<'_, S>,
+        transcript: &SessionTranscriptBytes,
+    ) -> Result<DeviceRequest, CryptoError> {
+        if transcript
+            .value()
+            .device_engagement
+            .value()
+            .supports_reader_auth_all()
+        {
+            self.build_signed_all(reader, transcript)
+        } else {
+            self.build_signed(reader, transcript)
+        }
     }
 }
 

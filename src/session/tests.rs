@@ -385,6 +385,10 @@ fn holder_times_out_waiting_for_establishment() {
     assert!(!p.holder.is_closed());
     p.holder.handle_input(Input::Timeout(deadline));
     p.drain();
+    assert!(
+        p.to_reader.is_empty(),
+        "no session keys yet: an establishment time-out sends nothing, not status 20"
+    );
     assert!(matches!(
         p.holder_closed(),
         Some(CloseReason::Failed(SessionError::TimedOut))

@@ -94,6 +94,12 @@ pub(crate) fn verify(
 
     check_validity(&mso, chain.leaf.as_ref(), at, report);
     let elements = check_digests(doc, &mso, report);
+    if let Some(ds) = &chain.leaf {
+        let iaca = chain.anchor.map(|a| a.subject());
+        report
+            .failures
+            .extend(super::issuer_names::check(ds, iaca, &elements));
+    }
 
     // Only an authentic MSO vouches for the elements.
     if report.failures.len() == failures_before {

@@ -16,12 +16,18 @@ pub use report::{
 pub use trust::{TrustAnchor, TrustAnchors, TrustError};
 pub use x5chain::{ChainReport, Profile};
 
+pub mod answers;
 mod device;
 mod issuer;
+mod issuer_names;
+pub mod mdl_model;
 pub mod reader_auth;
+pub mod reader_auth_all;
 
+pub use answers::{answers, Answer, RequestedElement};
 pub use device::device_authentication_bytes;
 pub use reader_auth::{reader_auth, reader_authentication_bytes, ReaderIdentity};
+pub use reader_auth_all::{reader_auth_all, reader_identities};
 
 use crate::crypto::EphemeralPrivateKey;
 use crate::msg::{DeviceResponse, Document, ResponseStatus, SessionTranscriptBytes};
@@ -76,5 +82,10 @@ pub fn document(
     if let Some(mso) = issuer::verify(doc, trust, at.into().secs(), &mut report) {
         device::verify(doc, &mso, transcript, e_reader_key, &mut report);
     }
+    // 2021 Table 5 on what was verified: warnings (VerificationReport::strict makes them failures).
+    report.warnings = [&report.issuer_elements, &report.device_elements]
+        .into_iter()
+        .flat_map(mdl_model::check)
+        .collect();
     report
 }

@@ -62,7 +62,23 @@ pub fn reader_auth(
     let Some(sign1) = &request.reader_auth else {
         return ReaderIdentity::Unauthenticated;
     };
-    let sign1 = sign1.inner();
+    identify_signer(
+        sign1.inner(),
+        &[reader_authentication_bytes(transcript, request)],
+        reader_roots,
+        at,
+    )
+}
+
+/// Who signed `sign1`, a detached COSE_Sign1 over one of `payloads` (tried in order: several
+/// encodings of the signed structure are in the field, see readerAuthAll), with its x5chain
+/// checked against `reader_roots` at `at`.
+pub(crate) fn identify_signer(
+    sign1: &coset::CoseSign1,
+    payloads: &[Vec<u8>],
+    reader_roots: &TrustAnchors,
+    at: i64,
+) -> ReaderIdentity {
     let Ok(chain_der) = sign1_x5chain(sign1) else {
         return ReaderIdentity::Invalid {
             reason: Failure::MissingX5Chain,
@@ -77,12 +93,9 @@ pub fn reader_auth(
             .unwrap_or(Failure::MissingX5Chain);
         return ReaderIdentity::Invalid { reason };
     };
-    if verify_sign1_detached(
-        sign1,
-        key,
-        &reader_authentication_bytes(transcript, request),
-    )
-    .is_err()
+    if !payloads
+        .iter()
+        .any(|payload| verify_sign1_detached(sign1, key, payload).is_ok())
     {
         return ReaderIdentity::Invalid {
             reason: Failure::ReaderSignatureInvalid,

@@ -126,6 +126,30 @@ pub enum Failure {
         /// countryName of the IACA certificate.
         iaca: String,
     },
+    /// The IACA has a stateOrProvinceName and the Document Signer's differs or is absent (2021
+    /// Annex B).
+    StateOrProvinceMismatch {
+        /// stateOrProvinceName of the Document Signer certificate, if any.
+        document_signer: Option<String>,
+        /// stateOrProvinceName of the IACA certificate.
+        iaca: String,
+    },
+    /// The returned `issuing_country` differs from the Document Signer certificate's
+    /// countryName (2021 7.2.1 Table 5, 9.3.3).
+    IssuingCountryMismatch {
+        /// The `issuing_country` element as returned (its CBOR value, rendered).
+        element: String,
+        /// countryName of the Document Signer certificate, if any.
+        document_signer: Option<String>,
+    },
+    /// The returned `issuing_jurisdiction` differs from the Document Signer certificate's
+    /// stateOrProvinceName (2021 7.2.1 Table 5, Annex B).
+    IssuingJurisdictionMismatch {
+        /// The `issuing_jurisdiction` element as returned (its CBOR value, rendered).
+        element: String,
+        /// stateOrProvinceName of the Document Signer certificate.
+        document_signer: String,
+    },
     /// The trust anchor (e.g. from a VICAL) is restricted to other document types.
     DocTypeNotAllowedByAnchor {
         /// The document type presented.
@@ -214,6 +238,17 @@ pub enum Failure {
         element: String,
     },
 
+    /// A returned element's type or encoding is not the one 2021 Table 5 defines (a data-model
+    /// warning made a failure by [`VerificationReport::strict`]).
+    DataModel {
+        /// Namespace.
+        namespace: String,
+        /// Element identifier.
+        element: String,
+        /// What is wrong.
+        problem: String,
+    },
+
     // --- reader authentication and VICAL ---
     /// The readerAuth signature does not verify with the reader certificate's key.
     ReaderSignatureInvalid,
@@ -243,6 +278,29 @@ impl fmt::Display for Failure {
             } => write!(
                 f,
                 "Document Signer country {document_signer} differs from IACA country {iaca}"
+            ),
+            Self::StateOrProvinceMismatch {
+                document_signer,
+                iaca,
+            } => write!(
+                f,
+                "Document Signer stateOrProvinceName {} differs from IACA stateOrProvinceName {iaca}",
+                document_signer.as_deref().unwrap_or("(absent)")
+            ),
+            Self::IssuingCountryMismatch {
+                element,
+                document_signer,
+            } => write!(
+                f,
+                "issuing_country {element} differs from Document Signer countryName {}",
+                document_signer.as_deref().unwrap_or("(absent)")
+            ),
+            Self::IssuingJurisdictionMismatch {
+                element,
+                document_signer,
+            } => write!(
+                f,
+                "issuing_jurisdiction {element} differs from Document Signer stateOrProvinceName {document_signer}"
             ),
             Self::DocTypeNotAllowedByAnchor { doc_type } => {
                 write!(f, "the trust anchor is not valid for docType {doc_type}")
@@ -294,6 +352,14 @@ impl fmt::Display for Failure {
                 f,
                 "device-signed {namespace}/{element} not allowed by keyAuthorizations"
             ),
+            Self::DataModel {
+                namespace,
+                element,
+                problem,
+            } => write!(
+                f,
+                "{namespace}/{element} does not follow 2021 Table 5: {problem}"
+            ),
             Self::ReaderSignatureInvalid => f.write_str("readerAuth signature invalid"),
             Self::VicalInvalid { reason } => write!(f, "VICAL invalid: {reason}"),
         }
@@ -320,6 +386,7 @@ pub struct DocumentReport {
     pub(crate) device_elements: Elements,
     pub(crate) checks: Vec<Check>,
     pub(crate) failures: Vec<Failure>,
+    pub(crate) warnings: Vec<super::mdl_model::DataModelWarning>,
 }
 
 impl DocumentReport {
@@ -331,7 +398,15 @@ impl DocumentReport {
             device_elements: Elements::new(),
             checks: Vec::new(),
             failures: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Returned elements whose type or encoding is not the one 2021 Table 5 defines: signed
+    /// data a reader may still show, so not failures unless made so by
+    /// [`VerificationReport::strict`].
+    pub fn warnings(&self) -> &[super::mdl_model::DataModelWarning] {
+        &self.warnings
     }
 
     pub(crate) fn pass(&mut self, check: Check) {
@@ -395,6 +470,9 @@ impl fmt::Display for DocumentReport {
         }
         for failure in &self.failures {
             writeln!(f, "  FAILED: {failure}")?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "  warning: {warning}")?;
         }
         for (title, elements) in [
             ("issuer-signed", &self.issuer_elements),
@@ -477,6 +555,22 @@ impl VerificationReport {
     /// Whether the response is OK and every document in it is valid.
     pub fn is_valid(&self) -> bool {
         self.failures.is_empty() && self.documents.iter().all(DocumentReport::is_valid)
+    }
+
+    /// The report of a reader that accepts only conformant credentials (`--strict`): every
+    /// data-model warning becomes a [`Failure::DataModel`].
+    #[must_use]
+    pub fn strict(mut self) -> Self {
+        for doc in &mut self.documents {
+            for w in std::mem::take(&mut doc.warnings) {
+                doc.failures.push(Failure::DataModel {
+                    namespace: w.namespace,
+                    element: w.element,
+                    problem: w.problem,
+                });
+            }
+        }
+        self
     }
 }
 

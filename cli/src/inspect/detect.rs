@@ -111,6 +111,27 @@ impl Kind {
     }
 }
 
+/// The parts of `value` (of kind `kind`) that the library kept raw rather than rejecting
+/// (issue 8 item 2): shown by `inspect` as `"warnings"`.
+pub(crate) fn interop_warnings(kind: Kind, value: &Value) -> Vec<String> {
+    use mdl_proximity::msg::InteropWarnings;
+    fn of<T: CborCodec + InteropWarnings>(v: &Value) -> Vec<String> {
+        T::from_cbor(v.clone())
+            .map(|t| {
+                t.interop_warnings()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    match kind {
+        Kind::DeviceEngagement => of::<DeviceEngagement>(value),
+        Kind::DeviceRequest => of::<DeviceRequest>(value),
+        _ => Vec::new(),
+    }
+}
+
 /// Guesses the structure from its shape: the distinguishing keys of each map, the length and
 /// first members of each array. A guess is then confirmed by [`Kind::validate`].
 pub(crate) fn detect(value: &Value) -> Kind {

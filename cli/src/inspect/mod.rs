@@ -22,7 +22,7 @@ use crate::cli::InspectArgs;
 use crate::input::{read_arg, Input};
 use crate::output::{describe, fail, print_json};
 
-use detect::{detect, Kind};
+use detect::{detect, interop_warnings, Kind};
 use render::Renderer;
 
 /// Why a message could not be inspected (shown after `error: `).
@@ -90,6 +90,7 @@ pub(crate) fn inspect(arg: &str, renderer: &mut Renderer) -> Result<Json, Inspec
                 "length": bytes.len(),
                 "hex": hex::encode(bytes),
                 "value": rendered,
+                "warnings": interop_warnings(Kind::DeviceEngagement, &value),
             }))
         }
         Input::Pem(ders) => {
@@ -180,5 +181,8 @@ fn inspect_bytes(bytes: &[u8], renderer: &mut Renderer) -> Result<Json, InspectE
         return Ok(rendered);
     }
     let rendered = renderer.kind(kind, &value, kind.name());
-    Ok(json!({ "type": kind.name(), "length": bytes.len(), "value": rendered }))
+    let warnings = interop_warnings(kind, &value);
+    Ok(
+        json!({ "type": kind.name(), "length": bytes.len(), "value": rendered, "warnings": warnings }),
+    )
 }
