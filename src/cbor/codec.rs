@@ -58,6 +58,12 @@ pub fn value_to_vec(value: &Value) -> Vec<u8> {
 
 /// A map being decoded: take fields by key; keys never taken are ignored (2021 8.1: unknown keys
 /// are RFU and ignored by the receiver).
+///
+/// **Lookup rule.** A map decoded from bytes (every entry point of this module) holds each key at
+/// most once: the well-formedness check rejects duplicate keys compared by decoded value, so the
+/// first match that [`Fields::take`] returns is the only one. For a value tree built by hand that
+/// does hold a key twice, the first entry wins, the same rule as [`IndexMap`] decoding here, which
+/// rejects the second occurrence.
 #[derive(Debug)]
 pub struct Fields {
     entries: Vec<(Value, Value)>,
@@ -299,7 +305,12 @@ impl<T: CborCodec> CborCodec for IndexMap<String, T> {
                 for (k, v) in entries {
                     let k = String::from_cbor(k).within("<key>")?;
                     let v = T::from_cbor(v).within(&k)?;
-                    // Duplicates were rejected by the well-formedness check.
+                    // Duplicates (by decoded value) were rejected by the well-formedness check of
+                    // every byte entry point; a hand-built tree with a repeated key is refused
+                    // rather than silently keeping one of the two.
+                    if out.contains_key(&k) {
+                        return Err(DecodeError::invalid(format!("duplicate map key {k:?}")));
+                    }
                     out.insert(k, v);
                 }
                 Ok(out)

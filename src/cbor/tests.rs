@@ -177,6 +177,86 @@ fn duplicate_key_in_large_map_rejected() {
 }
 
 #[test]
+fn indefinite_text_key_duplicates_definite_key() {
+    // {"a": 1, (_ "a"): 2}: ciborium decodes both keys to "a" (issue 9 item 4).
+    let bytes = [0xa2, 0x61, b'a', 0x01, 0x7f, 0x61, b'a', 0xff, 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 4 }));
+    // Split into two chunks, and the other way round.
+    let bytes = [0xa2, 0x7f, 0x60, 0x61, b'a', 0xff, 0x01, 0x61, b'a', 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 7 }));
+}
+
+#[test]
+fn bignum_key_duplicates_integer_key() {
+    // {1: 1, 2(h'01'): 2} and {-1: 1, 3(h'0000'): 2}: bignums that ciborium decodes to integers.
+    let bytes = [0xa2, 0x01, 0x01, 0xc2, 0x41, 0x01, 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 3 }));
+    let bytes = [0xa2, 0x20, 0x01, 0xc3, 0x42, 0x00, 0x00, 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 3 }));
+    // 2(h'0100') is 256, not 1: distinct keys.
+    assert!(check(&[0xa2, 0x01, 0x01, 0xc2, 0x42, 0x01, 0x00, 0x02]).is_ok());
+}
+
+#[test]
+fn float_keys_compare_by_value() {
+    // {1.0 (half): 0, 1.0 (double): 0}.
+    let mut bytes = vec![0xa2, 0xf9, 0x3c, 0x00, 0x00, 0xfb];
+    bytes.extend_from_slice(&1.0f64.to_be_bytes());
+    bytes.push(0x00);
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 5 }));
+}
+
+#[test]
+fn indefinite_key_duplicate_in_large_map_rejected() {
+    // The hash-set path: 20 distinct keys, then (_ "k0").
+    let mut bytes = vec![0xb5];
+    for i in 0..20u8 {
+        bytes.extend_from_slice(&[0x62, b'k', b'a' + i, 0xf6]);
+    }
+    bytes.extend_from_slice(&[0x7f, 0x61, b'k', 0x61, b'a', 0xff, 0xf6]);
+    assert!(matches!(
+        check(&bytes),
+        Err(DecodeError::DuplicateKey { offset: 81 })
+    ));
+}
+
+#[test]
+fn array_or_map_inside_a_key_rejected() {
+    assert!(matches!(
+        check(&[0xa1, 0x80, 0x00]),
+        Err(DecodeError::Malformed { offset: 1, .. })
+    ));
+    // Hidden under a tag.
+    assert!(matches!(
+        check(&[0xa1, 0xc6, 0xa0, 0x00]),
+        Err(DecodeError::Malformed { offset: 2, .. })
+    ));
+    // Arrays and maps as values are of course fine.
+    assert!(check(&[0xa1, 0x01, 0xa1, 0x02, 0x80]).is_ok());
+}
+
+#[test]
+fn every_decoded_map_has_unique_keys() {
+    // What the check accepts, ciborium decodes without merging keys: the lookup rule of
+    // `Fields` (first match) is then the only match.
+    let bytes = [
+        0xa3, 0x61, b'a', 0x01, 0x7f, 0x61, b'b', 0xff, 0x02, 0xc2, 0x41, 0x05, 0x03,
+    ];
+    let Value::Map(entries) = check(&bytes).unwrap() else {
+        panic!("a map")
+    };
+    let keys: Vec<_> = entries.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            Value::Text("a".into()),
+            Value::Text("b".into()),
+            Value::Integer(5.into())
+        ]
+    );
+}
+
+#[test]
 fn negative_and_positive_same_magnitude_are_distinct_keys() {
     assert!(check(&[0xa2, 0x01, 0x00, 0x20, 0x00]).is_ok()); // {1: 0, -1: 0}
 }

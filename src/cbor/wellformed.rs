@@ -2,11 +2,23 @@
 //! duplicate map keys, bounded nesting and item counts, and no length larger than the input.
 //!
 //! It runs before `ciborium` builds a value tree, so every allocation the tree makes is bounded
-//! by bytes that really exist. It allocates nothing itself except the key sets of large maps.
+//! by bytes that really exist. It allocates nothing itself except the key sets of large maps and
+//! the decoded form of map keys that are not plain integers or definite-length strings.
+//!
+//! **Duplicate keys are compared by decoded value**, exactly as `ciborium` will decode them: an
+//! indefinite-length text key `(_ "a")` is the key `"a"`, a bignum key `2(h'01')` is the integer
+//! key `1`, a half-precision `1.0` is the double `1.0`. So every map of a checked message decodes
+//! to a value tree in which each key occurs once, and a field lookup (first match, last match or
+//! hash insert) cannot differ between parsers of the same bytes (2021 8.1: duplicate keys are not
+//! valid CBOR for 18013-5).
+//!
+//! A map key may not contain an array or a map: 18013-5 and COSE keys are integers and strings,
+//! and decoding composite keys by value would cost more than linear time (keys inside keys).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::{DecodeError, Limits};
+use super::{DecodeError, Limits, Value};
 
 /// Checks that `bytes` hold exactly one well-formed CBOR item within `limits`.
 pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
@@ -20,6 +32,7 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
         bytes,
         pos: 0,
         items: 0,
+        in_key: 0,
         limits,
     };
     walker.item(0)?;
@@ -39,20 +52,46 @@ enum Arg {
     Indefinite,
 }
 
-/// A map key as compared for duplicates: integers and strings by value, so that two encodings of
-/// the same key (say `0x01` and `0x18 0x01`) still count as the same key.
+/// A map key as compared for duplicates: by decoded value, so that two encodings of the same key
+/// (say `0x01`, `0x18 0x01` and the bignum `0xc2 0x41 0x01`) count as the same key.
 #[derive(PartialEq, Eq, Hash)]
 enum KeyId<'a> {
-    Int(u8, u64),
-    Text(&'a [u8]),
-    Bytes(&'a [u8]),
+    /// An integer (major type 0 or 1, or a bignum that decodes to an integer).
+    Int(i128),
+    /// A text string's UTF-8 bytes.
+    Text(Cow<'a, [u8]>),
+    /// A byte string's content.
+    Bytes(Cow<'a, [u8]>),
+    /// Any other key: its preferred, definite-length re-encoding.
+    Other(Vec<u8>),
+    /// Not yet compared by value: the raw encoding of a composite or indefinite item
+    /// (converted by [`decoded_key`] before any comparison).
     Raw(&'a [u8]),
+}
+
+/// The identity of a key given by its raw encoding (already checked well-formed), as ciborium
+/// decodes it.
+fn decoded_key(raw: &[u8], offset: usize, limits: &Limits) -> Result<KeyId<'static>, DecodeError> {
+    let value: Value =
+        ciborium::de::from_reader_with_recursion_limit(raw, limits.max_depth.saturating_mul(2) + 8)
+            .map_err(|_| DecodeError::Malformed {
+                offset,
+                reason: "map key not representable (e.g. a bignum over 128 bits)",
+            })?;
+    Ok(match value {
+        Value::Integer(i) => KeyId::Int(i128::from(i)),
+        Value::Text(t) => KeyId::Text(Cow::Owned(t.into_bytes())),
+        Value::Bytes(b) => KeyId::Bytes(Cow::Owned(b)),
+        other => KeyId::Other(super::codec::value_to_vec(&other)),
+    })
 }
 
 struct Walker<'a, 'l> {
     bytes: &'a [u8],
     pos: usize,
     items: usize,
+    /// How many map keys the walker is inside (arrays and maps are refused there).
+    in_key: usize,
     limits: &'l Limits,
 }
 
@@ -143,8 +182,15 @@ impl<'a> Walker<'a, '_> {
                 limit: self.limits.max_depth,
             });
         }
+        if self.in_key > 0 && (major == 4 || major == 5) {
+            return Err(DecodeError::Malformed {
+                offset: start,
+                reason: "array or map inside a map key",
+            });
+        }
         match (major, arg) {
-            (0 | 1, Arg::Value(v)) => Ok(KeyId::Int(major, v)),
+            (0, Arg::Value(v)) => Ok(KeyId::Int(i128::from(v))),
+            (1, Arg::Value(v)) => Ok(KeyId::Int(-1 - i128::from(v))),
             (2 | 3, Arg::Value(len)) => {
                 let len = self.fits(start, len, 1)?;
                 let content = self.take(len, start)?;
@@ -153,9 +199,9 @@ impl<'a> Walker<'a, '_> {
                         offset: start,
                         reason: "text string is not UTF-8",
                     })?;
-                    Ok(KeyId::Text(content))
+                    Ok(KeyId::Text(Cow::Borrowed(content)))
                 } else {
-                    Ok(KeyId::Bytes(content))
+                    Ok(KeyId::Bytes(Cow::Borrowed(content)))
                 }
             }
             (2 | 3, Arg::Indefinite) => {
@@ -274,7 +320,13 @@ impl<'a> Walker<'a, '_> {
                 _ => {}
             }
             let key_offset = self.pos;
-            let key = self.item(depth + 1)?;
+            self.in_key += 1;
+            let key = self.item(depth + 1);
+            self.in_key -= 1;
+            let key = match key? {
+                KeyId::Raw(raw) => decoded_key(raw, key_offset, self.limits)?,
+                key => key,
+            };
             let duplicate = match &mut large {
                 Some(set) => !set.insert(key),
                 None if small.contains(&key) => true,
