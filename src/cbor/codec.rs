@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use super::{wellformed, DecodeError, Limits, ResultExt, Value};
+use super::{budget, wellformed, DecodeError, Limits, ResultExt, Value};
 
 /// Conversion between a typed 18013-5 structure and a CBOR value tree.
 ///
@@ -20,8 +20,12 @@ pub trait CborCodec: Sized {
 
 /// Decodes one item from `bytes`, rejecting trailing bytes, duplicate keys and anything over
 /// `limits` before allocating for it.
+///
+/// `limits` is the budget of the whole message: every embedded item decoded on the way
+/// ([`Tag24`](super::Tag24)) shares it (see [`with_budget`](super::with_budget)), and a call made
+/// while a budget is open shares that one too.
 pub fn from_slice_with<T: CborCodec>(bytes: &[u8], limits: &Limits) -> Result<T, DecodeError> {
-    T::from_cbor(value_from_slice(bytes, limits)?)
+    super::with_budget(limits, || T::from_cbor(value_from_slice(bytes, limits)?))
 }
 
 /// [`from_slice_with`] under the default [`Limits`].
@@ -29,9 +33,12 @@ pub fn from_slice<T: CborCodec>(bytes: &[u8]) -> Result<T, DecodeError> {
     from_slice_with(bytes, &Limits::default())
 }
 
-/// Decodes one well-formed item into an untyped value tree, under `limits`.
+/// Decodes one well-formed item into an untyped value tree, under `limits` (and, inside
+/// [`with_budget`](super::with_budget), under the open budget, which it charges).
 pub fn value_from_slice(bytes: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
-    wellformed::check(bytes, limits)?;
+    let limits = &budget::effective(limits);
+    let checked = wellformed::check(bytes, limits)?;
+    budget::charge(checked.items, checked.received_tag24);
     // The check above guarantees a single well-formed item whose every length fits the input,
     // so ciborium only fails here on what it cannot represent (e.g. `undefined`).
     ciborium::de::from_reader_with_recursion_limit(bytes, limits.max_depth.saturating_mul(2) + 8)

@@ -542,3 +542,78 @@ fn error_paths_join_fields_and_indexes() {
         .within("a");
     assert_eq!(e.path(), Some("a[1][2]"));
 }
+
+#[test]
+fn embedded_items_share_the_callers_item_budget() {
+    // [24(<<[1, 2, 3]>>), 24(<<[1, 2, 3]>>)]: 1 + 2×(tag + bstr) = 5 outer items, 4 inside each.
+    let inner = [0x83, 1, 2, 3];
+    let mut bytes = vec![0x82];
+    for _ in 0..2 {
+        bytes.extend_from_slice(&[0xd8, 0x18, 0x44]);
+        bytes.extend_from_slice(&inner);
+    }
+    let decode = |max_items| {
+        let limits = Limits {
+            max_items,
+            ..Limits::default()
+        };
+        from_slice_with::<Vec<Tag24<Vec<u8>>>>(&bytes, &limits)
+    };
+    assert!(decode(13).is_ok());
+    // A fresh budget per embedded item (the old behaviour) would accept 12: 5 ≤ 12 and 4 ≤ 12.
+    assert!(matches!(decode(12), Err(DecodeError::TooManyItems { .. })));
+}
+
+#[test]
+fn embedded_items_obey_the_callers_depth() {
+    // 24(<<[[[[1]]]]>>): depth 4 inside, 1 outside.
+    let inner = [0x81, 0x81, 0x81, 0x81, 0x01];
+    let mut bytes = vec![0xd8, 0x18, 0x45];
+    bytes.extend_from_slice(&inner);
+    let limits = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
+    // The default limits inside (the old behaviour) allowed depth 32.
+    assert!(matches!(
+        from_slice_with::<Tag24<Value>>(&bytes, &limits),
+        Err(DecodeError::TooDeep { limit: 3, .. })
+    ));
+    assert!(from_slice_with::<Tag24<Value>>(&bytes, &Limits::default()).is_ok());
+}
+
+#[test]
+fn tag24_keeps_a_non_preferred_outer_header() {
+    let inner = [0x83, 1, 2, 3];
+    for received in [
+        vec![0xd8, 0x18, 0x58, 0x04],       // 1-byte length for 4
+        vec![0xd8, 0x18, 0x5a, 0, 0, 0, 4], // 4-byte length
+        vec![0xd9, 0x00, 0x18, 0x44],       // tag 24 in two bytes
+    ] {
+        let mut bytes = received.clone();
+        bytes.extend_from_slice(&inner);
+        let t: Tag24<Vec<u8>> = from_slice(&bytes).unwrap();
+        assert_eq!(t.tagged_bytes(), bytes);
+        assert_eq!(t.inner_bytes(), inner);
+    }
+    // Indefinite-length chunks: the bytes as received, chunk headers included.
+    let bytes = [0xd8, 0x18, 0x5f, 0x42, 0x83, 1, 0x42, 2, 3, 0xff];
+    let t: Tag24<Vec<u8>> = from_slice(&bytes).unwrap();
+    assert_eq!(t.tagged_bytes(), bytes);
+    assert_eq!(t.inner_bytes(), inner);
+    // Preferred form: rebuilt, identical.
+    let bytes = [0xd8, 0x18, 0x44, 0x83, 1, 2, 3];
+    let t: Tag24<Vec<u8>> = from_slice(&bytes).unwrap();
+    assert_eq!(t.tagged_bytes(), bytes);
+}
+
+#[test]
+fn same_content_with_different_headers_keeps_each() {
+    // [24(h'...' as 58 04), 24(h'...' preferred)]: each item gets its own bytes back.
+    let bytes = [
+        0x82, 0xd8, 0x18, 0x58, 0x04, 0x83, 1, 2, 3, 0xd8, 0x18, 0x44, 0x83, 1, 2, 3,
+    ];
+    let v: Vec<Tag24<Vec<u8>>> = from_slice(&bytes).unwrap();
+    assert_eq!(v[0].tagged_bytes(), bytes[1..9]);
+    assert_eq!(v[1].tagged_bytes(), bytes[9..]);
+}

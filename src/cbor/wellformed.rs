@@ -20,8 +20,18 @@ use std::collections::HashSet;
 
 use super::{DecodeError, Limits, Value};
 
+/// What a successful check found besides well-formedness.
+#[derive(Debug, Default)]
+pub(crate) struct Checked {
+    /// Data items in the input (what it costs of a [`Limits::max_items`] budget).
+    pub(crate) items: usize,
+    /// Every `#6.24(bstr)` whose tag or byte-string header is not in preferred serialization:
+    /// (content, the item's encoding as received).
+    pub(crate) received_tag24: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
 /// Checks that `bytes` hold exactly one well-formed CBOR item within `limits`.
-pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<Checked, DecodeError> {
     if bytes.len() > limits.max_message_size {
         return Err(DecodeError::MessageTooLarge {
             size: bytes.len(),
@@ -34,6 +44,7 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
         items: 0,
         in_key: 0,
         limits,
+        received_tag24: Vec::new(),
     };
     walker.item(0)?;
     if walker.pos != bytes.len() {
@@ -42,7 +53,10 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
             count: bytes.len() - walker.pos,
         });
     }
-    Ok(())
+    Ok(Checked {
+        items: walker.items,
+        received_tag24: walker.received_tag24,
+    })
 }
 
 /// The argument of an item header.
@@ -69,6 +83,27 @@ enum KeyId<'a> {
     Raw(&'a [u8]),
 }
 
+/// Bytes of a definite-length item header, from its initial byte (already checked well-formed).
+fn header_len(initial: u8) -> usize {
+    match initial & 0x1f {
+        24 => 2,
+        25 => 3,
+        26 => 5,
+        27 => 9,
+        _ => 1,
+    }
+}
+
+/// The argument of a checked definite-length string header (`header` is exactly the header).
+fn chunk_len(header: &[u8]) -> usize {
+    match header.len() {
+        1 => usize::from(header[0] & 0x1f),
+        _ => header[1..]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+    }
+}
+
 /// The identity of a key given by its raw encoding (already checked well-formed), as ciborium
 /// decodes it.
 fn decoded_key(raw: &[u8], offset: usize, limits: &Limits) -> Result<KeyId<'static>, DecodeError> {
@@ -93,6 +128,7 @@ struct Walker<'a, 'l> {
     /// How many map keys the walker is inside (arrays and maps are refused there).
     in_key: usize,
     limits: &'l Limits,
+    received_tag24: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -257,8 +293,12 @@ impl<'a> Walker<'a, '_> {
                 self.map_entries(depth, start, None)?;
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
             }
-            (6, Arg::Value(_)) => {
+            (6, Arg::Value(tag)) => {
+                let content_start = self.pos;
                 self.item(depth + 1)?;
+                if tag == super::TAG_ENCODED_CBOR {
+                    self.note_tag24(start, content_start);
+                }
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
             }
             (7, Arg::Value(v)) => {
@@ -287,6 +327,46 @@ impl<'a> Walker<'a, '_> {
                 reason: "indefinite length on an integer or tag",
             }),
         }
+    }
+
+    /// Keeps the encoding of a `#6.24(bstr)` (tag header at `start`, content at `content_start`,
+    /// ending at the current position) when it is not the preferred one, which a [`Tag24`]
+    /// re-encoding from the content would not reproduce.
+    ///
+    /// [`Tag24`]: super::Tag24
+    fn note_tag24(&mut self, start: usize, content_start: usize) {
+        let raw = &self.bytes[start..self.pos];
+        let content_header = self.bytes[content_start];
+        if content_header >> 5 != 2 {
+            return; // not a byte string: Tag24 decoding rejects it
+        }
+        let preferred_tag = content_start - start == 2;
+        let definite = content_header & 0x1f != 31;
+        if preferred_tag && definite {
+            let header_end = content_start + header_len(content_header);
+            let mut preferred = Vec::with_capacity(9);
+            super::tag24::write_bstr_header(&mut preferred, self.pos - header_end);
+            if preferred == self.bytes[content_start..header_end] {
+                return;
+            }
+        }
+        // Non-preferred: rebuild the content (chunks concatenated) to find it again later.
+        let mut content = Vec::new();
+        let mut p = content_start;
+        if definite {
+            content.extend_from_slice(
+                &self.bytes[content_start + header_len(content_header)..self.pos],
+            );
+        } else {
+            p += 1;
+            while self.bytes[p] != 0xff {
+                let h = header_len(self.bytes[p]);
+                let len = chunk_len(&self.bytes[p..p + h]);
+                content.extend_from_slice(&self.bytes[p + h..p + h + len]);
+                p += h + len;
+            }
+        }
+        self.received_tag24.push((content, raw.to_vec()));
     }
 
     /// True (and consumes it) when the next byte is a break.
