@@ -11,4 +11,6 @@ mod respond;
 pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };
-pub use respond::{build_response, Presenter, RespondError};
+pub use respond::{
+    build_response, Presenter, RespondError, MAX_DOC_REQUESTS, MAX_ERRORS_PER_DOCUMENT,
+};

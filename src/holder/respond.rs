@@ -51,6 +51,10 @@ pub enum RespondError {
 ///   credential's [`DeviceAuthMethod`], over DeviceAuthenticationBytes for `transcript`.
 ///
 /// The status is 0 (OK).
+///
+/// Bounded work for a hostile request (issue 9): only the first [`MAX_DOC_REQUESTS`] DocRequests
+/// are answered, and at most [`MAX_ERRORS_PER_DOCUMENT`] withheld elements are listed per
+/// document.
 pub fn build_response(
     credentials: &[Credential],
     request: &DeviceRequest,
@@ -65,7 +69,12 @@ pub fn build_response(
     }
     let mut documents = Vec::new();
     let mut document_errors = Vec::new();
-    for (doc_request, selection) in request.doc_requests.iter().zip(selections) {
+    for (doc_request, selection) in request
+        .doc_requests
+        .iter()
+        .zip(selections)
+        .take(MAX_DOC_REQUESTS)
+    {
         let doc_type = &doc_request.items_request.value().doc_type;
         let credential = credentials.iter().find(|c| &c.doc_type == doc_type);
         match credential {
@@ -86,6 +95,15 @@ pub fn build_response(
     })
 }
 
+/// Most DocRequests of one request that the holder reviews and answers; the rest are ignored.
+/// Each answered one costs a readerAuth check and a device signature.
+pub const MAX_DOC_REQUESTS: usize = 8;
+
+/// Most withheld elements listed in one document's `errors`; further ones are not listed (the
+/// reader sees them missing all the same), so a request for a million elements does not make a
+/// million-entry response.
+pub const MAX_ERRORS_PER_DOCUMENT: usize = 64;
+
 fn document(
     credential: &Credential,
     doc_request: &DocRequest,
@@ -95,6 +113,7 @@ fn document(
     let held = credential.issuer_signed.name_spaces.as_ref();
     let mut released = IssuerNameSpaces::new();
     let mut errors = Errors::new();
+    let mut withheld = 0usize;
     for (ns, elements) in &doc_request.items_request.value().name_spaces {
         let mut items = Vec::new();
         for element in elements.keys() {
@@ -108,7 +127,9 @@ fn document(
                 .filter(|_| selection.is_approved(ns, element));
             match item {
                 Some(item) => items.push(item.clone()),
+                None if withheld >= MAX_ERRORS_PER_DOCUMENT => {}
                 None => {
+                    withheld += 1;
                     errors
                         .entry(ns.clone())
                         .or_default()
@@ -200,6 +221,11 @@ impl<C: ConsentHook> Presenter<C> {
     ) -> Result<DeviceResponse, RespondError> {
         let mut selections = Vec::with_capacity(request.doc_requests.len());
         for (index, doc_request) in request.doc_requests.iter().enumerate() {
+            if index >= MAX_DOC_REQUESTS {
+                // Not answered (build_response stops there): no readerAuth check, no review.
+                selections.push(Selection::none());
+                continue;
+            }
             let doc_type = &doc_request.items_request.value().doc_type;
             let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
             let reader =

@@ -34,7 +34,7 @@ pub(crate) fn verify(
     at: i64,
     report: &mut DocumentReport,
 ) -> Option<MobileSecurityObject> {
-    let failures_before = report.failures.len();
+    let failures_before = report.failure_count();
     let sign1 = doc.issuer_signed.issuer_auth.inner();
 
     // 2021 9.3.3: the Document Signer certificate chains to a trusted IACA.
@@ -55,7 +55,9 @@ pub(crate) fn verify(
             _ => report.pass(Check::IssuerCertificateChain),
         }
     }
-    report.failures.extend(chain.failures.iter().cloned());
+    for failure in chain.failures.iter().cloned() {
+        report.fail(failure);
+    }
 
     // The payload is MobileSecurityObjectBytes, decoded from the bytes as received.
     let Some(payload) = sign1.payload.as_deref() else {
@@ -64,6 +66,7 @@ pub(crate) fn verify(
         });
         return None;
     };
+    // Under the budget of the whole response (verify::response_with_limits opens it).
     let mso = match Tag24::<MobileSecurityObject>::from_tagged_slice(payload) {
         Ok(mso) => mso.into_value(),
         Err(e) => {
@@ -75,8 +78,10 @@ pub(crate) fn verify(
     };
 
     // The signature covers the payload bytes as received (verify_sign1 uses them unchanged).
-    // Without a usable leaf key the chain failure above already says why.
-    if let Some(key) = &chain.leaf_key {
+    // It is verified only under a trusted chain: against an untrusted Document Signer it proves
+    // nothing and would cost a verification on a curve the peer chose (issue 9); the chain
+    // failure above already says why the document is not authentic.
+    if let (Some(key), true) = (&chain.leaf_key, chain.is_trusted()) {
         match verify_sign1(sign1, key) {
             Ok(()) => report.pass(Check::IssuerSignature),
             Err(_) => report.fail(Failure::IssuerSignatureInvalid),
@@ -96,7 +101,7 @@ pub(crate) fn verify(
     let elements = check_digests(doc, &mso, report);
 
     // Only an authentic MSO vouches for the elements.
-    if report.failures.len() == failures_before {
+    if report.failure_count() == failures_before {
         report.issuer_elements = elements;
     }
     Some(mso)
@@ -109,7 +114,7 @@ fn check_validity(
     report: &mut DocumentReport,
 ) {
     let v = &mso.validity_info;
-    let before = report.failures.len();
+    let before = report.failure_count();
     if at < v.valid_from.unix_seconds() {
         report.fail(Failure::MsoNotYetValid {
             valid_from: v.valid_from.to_string(),
@@ -132,7 +137,7 @@ fn check_validity(
             });
         }
     }
-    if report.failures.len() == before {
+    if report.failure_count() == before {
         report.pass(Check::MsoValidity);
     }
 }
@@ -152,7 +157,7 @@ fn check_digests(
         report.fail(Failure::UnsupportedDigestAlgorithm { name: name.clone() });
         return verified;
     }
-    let before = report.failures.len();
+    let before = report.failure_count();
     for (ns, items) in name_spaces {
         let digests = mso.value_digests.get(ns);
         let mut seen = HashSet::new();
@@ -191,7 +196,7 @@ fn check_digests(
             }
         }
     }
-    if report.failures.len() == before {
+    if report.failure_count() == before {
         report.pass(Check::ValueDigests);
     }
     verified

@@ -12,9 +12,10 @@ pub mod x5chain;
 
 pub use report::{
     CertPosition, Check, DocumentReport, Elements, Failure, IssuerInfo, VerificationReport,
+    MAX_FAILURES_PER_DOCUMENT,
 };
 pub use trust::{TrustAnchor, TrustAnchors, TrustError};
-pub use x5chain::{ChainReport, Profile};
+pub use x5chain::{ChainReport, Profile, MAX_CHAIN_LEN};
 
 mod device;
 mod issuer;
@@ -39,6 +40,32 @@ pub fn response(
     e_reader_key: Option<&EphemeralPrivateKey>,
     at: i64,
 ) -> VerificationReport {
+    response_with_limits(
+        response,
+        transcript,
+        trust,
+        e_reader_key,
+        at,
+        &crate::cbor::Limits::default(),
+    )
+}
+
+/// Most documents of one DeviceResponse that are verified. Each costs up to three signature
+/// verifications on curves of the issuer's choosing; the documents after these are not
+/// verified and the response is reported invalid ([`Failure::TooManyDocuments`]), so one
+/// response costs a bounded amount of CPU (issue 9).
+pub const MAX_DOCUMENTS: usize = 8;
+
+/// [`response`], decoding every MSO of the response under one budget of `limits` (the same
+/// [`Limits`](crate::cbor::Limits) the response itself was decoded with, typically).
+pub fn response_with_limits(
+    response: &DeviceResponse,
+    transcript: &SessionTranscriptBytes,
+    trust: &TrustAnchors,
+    e_reader_key: Option<&EphemeralPrivateKey>,
+    at: i64,
+    limits: &crate::cbor::Limits,
+) -> VerificationReport {
     let mut report = VerificationReport {
         status: response.status.0,
         documents: Vec::new(),
@@ -51,10 +78,19 @@ pub fn response(
     }
     match &response.documents {
         Some(docs) => {
-            report.documents = docs
-                .iter()
-                .map(|doc| document(doc, transcript, trust, e_reader_key, at))
-                .collect();
+            if docs.len() > MAX_DOCUMENTS {
+                report.failures.push(Failure::TooManyDocuments {
+                    count: docs.len(),
+                    limit: MAX_DOCUMENTS,
+                });
+            }
+            // One decoding budget for every MSO of the response (issue 9).
+            report.documents = crate::cbor::with_budget(limits, || {
+                docs.iter()
+                    .take(MAX_DOCUMENTS)
+                    .map(|doc| document(doc, transcript, trust, e_reader_key, at))
+                    .collect()
+            });
         }
         None if response.status == ResponseStatus::OK => report.failures.push(Failure::NoDocuments),
         None => {}
@@ -72,7 +108,12 @@ pub fn document(
 ) -> DocumentReport {
     let mut report = DocumentReport::new(&doc.doc_type);
     if let Some(mso) = issuer::verify(doc, trust, at, &mut report) {
-        device::verify(doc, &mso, transcript, e_reader_key, &mut report);
+        // mdoc authentication only with a device key from an authentic MSO: otherwise the key
+        // is the peer's choice, its verification proves nothing (issue 9), and the issuer
+        // failure already makes the document invalid.
+        if report.checks().contains(&Check::IssuerSignature) {
+            device::verify(doc, &mso, transcript, e_reader_key, &mut report);
+        }
     }
     report
 }

@@ -19,8 +19,9 @@ pub enum ReaderIdentity {
         /// The x5chain as received, leaf first (DER).
         chain: Vec<Vec<u8>>,
     },
-    /// The signature verifies with the presented certificate, but no trusted root vouches for it
-    /// (unknown root).
+    /// No trusted root vouches for the presented certificate (unknown root), which is otherwise
+    /// in order. The readerAuth signature was not checked: against an untrusted certificate it
+    /// proves nothing.
     Untrusted {
         /// Why ([`Failure::UntrustedIssuer`]).
         reason: Failure,
@@ -68,13 +69,32 @@ pub fn reader_auth(
         };
     };
     let chain = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
-    let (Some(leaf), Some(key)) = (&chain.leaf, &chain.leaf_key) else {
-        let reason = chain
-            .failures
-            .first()
-            .cloned()
-            .unwrap_or(Failure::MissingX5Chain);
-        return ReaderIdentity::Invalid { reason };
+    // The readerAuth signature is verified only for a chain that is trusted: checking it against
+    // an untrusted or invalid certificate proves nothing and would cost a signature
+    // verification on a curve the peer chose, once per DocRequest (issue 9).
+    match chain.failures.first() {
+        None => {}
+        Some(untrusted @ Failure::UntrustedIssuer { .. }) if chain.failures.len() == 1 => {
+            return ReaderIdentity::Untrusted {
+                reason: untrusted.clone(),
+            }
+        }
+        Some(first) => {
+            // Prefer a concrete certificate problem over "untrusted" when there are several.
+            let reason = chain
+                .failures
+                .iter()
+                .find(|f| !matches!(f, Failure::UntrustedIssuer { .. }))
+                .unwrap_or(first)
+                .clone();
+            return ReaderIdentity::Invalid { reason };
+        }
+    }
+    let (Some(leaf), Some(key), Some(_anchor)) = (&chain.leaf, &chain.leaf_key, chain.anchor)
+    else {
+        return ReaderIdentity::Invalid {
+            reason: Failure::MissingX5Chain,
+        };
     };
     if verify_sign1_detached(
         sign1,
@@ -87,28 +107,8 @@ pub fn reader_auth(
             reason: Failure::ReaderSignatureInvalid,
         };
     }
-    match chain.failures.first() {
-        None if chain.anchor.is_some() => ReaderIdentity::Authenticated {
-            subject: leaf.tbs_certificate().subject().to_string(),
-            chain: chain_der,
-        },
-        None => ReaderIdentity::Invalid {
-            reason: Failure::MissingX5Chain,
-        },
-        Some(untrusted @ Failure::UntrustedIssuer { .. }) if chain.failures.len() == 1 => {
-            ReaderIdentity::Untrusted {
-                reason: untrusted.clone(),
-            }
-        }
-        Some(first) => {
-            // Prefer a concrete certificate problem over "untrusted" when there are several.
-            let reason = chain
-                .failures
-                .iter()
-                .find(|f| !matches!(f, Failure::UntrustedIssuer { .. }))
-                .unwrap_or(first)
-                .clone();
-            ReaderIdentity::Invalid { reason }
-        }
+    ReaderIdentity::Authenticated {
+        subject: leaf.tbs_certificate().subject().to_string(),
+        chain: chain_der,
     }
 }

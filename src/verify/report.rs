@@ -84,10 +84,31 @@ pub enum Failure {
     },
     /// The response holds no document to verify.
     NoDocuments,
+    /// The response holds more documents than are verified; those after the first
+    /// [`MAX_DOCUMENTS`](super::MAX_DOCUMENTS) were not.
+    TooManyDocuments {
+        /// Documents in the response.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More failures were found in this document than are reported; the first
+    /// [`MAX_FAILURES_PER_DOCUMENT`] are listed before this one.
+    MoreFailures {
+        /// How many more failures there were.
+        omitted: usize,
+    },
 
     // --- certificates (issuer, reader and VICAL chains) ---
     /// The COSE_Sign1 carries no x5chain (header 33), or it is malformed.
     MissingX5Chain,
+    /// The x5chain holds more certificates than any Annex B profile needs; none was parsed.
+    ChainTooLong {
+        /// Certificates in the chain.
+        length: usize,
+        /// [`MAX_CHAIN_LEN`](super::x5chain::MAX_CHAIN_LEN).
+        limit: usize,
+    },
     /// No trust anchor issued the chain's top certificate.
     UntrustedIssuer {
         /// The issuer name the chain ends with (RFC 4514 form).
@@ -229,7 +250,18 @@ impl fmt::Display for Failure {
         match self {
             Self::ResponseStatus { status } => write!(f, "DeviceResponse status is {status}"),
             Self::NoDocuments => f.write_str("the response holds no documents"),
+            Self::TooManyDocuments { count, limit } => write!(
+                f,
+                "the response holds {count} documents; only the first {limit} were verified"
+            ),
+            Self::MoreFailures { omitted } => {
+                write!(f, "{omitted} more failures not listed")
+            }
             Self::MissingX5Chain => f.write_str("no usable x5chain in the COSE header"),
+            Self::ChainTooLong { length, limit } => write!(
+                f,
+                "x5chain of {length} certificates exceeds the limit of {limit}"
+            ),
             Self::UntrustedIssuer { issuer } => write!(f, "no trust anchor for issuer {issuer}"),
             Self::CertificateInvalid { which, reason } => write!(f, "{which} invalid: {reason}"),
             Self::CertificateExpired { which } => write!(f, "{which} expired"),
@@ -311,6 +343,9 @@ pub struct IssuerInfo {
     pub iaca: Option<String>,
 }
 
+/// Most failures listed per document; further ones are counted in one [`Failure::MoreFailures`].
+pub const MAX_FAILURES_PER_DOCUMENT: usize = 32;
+
 /// The outcome for one Document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentReport {
@@ -320,6 +355,8 @@ pub struct DocumentReport {
     pub(crate) device_elements: Elements,
     pub(crate) checks: Vec<Check>,
     pub(crate) failures: Vec<Failure>,
+    /// Every failure found, the omitted ones included.
+    pub(crate) failure_count: usize,
 }
 
 impl DocumentReport {
@@ -331,15 +368,31 @@ impl DocumentReport {
             device_elements: Elements::new(),
             checks: Vec::new(),
             failures: Vec::new(),
+            failure_count: 0,
         }
+    }
+
+    /// How many failures were found so far, those past the listing cap included (monotonic,
+    /// unlike `failures.len()`).
+    pub(crate) fn failure_count(&self) -> usize {
+        self.failure_count
     }
 
     pub(crate) fn pass(&mut self, check: Check) {
         self.checks.push(check);
     }
 
+    /// Records a failure; past [`MAX_FAILURES_PER_DOCUMENT`] only counts it in one final
+    /// [`Failure::MoreFailures`], so a hostile document cannot make the report large.
     pub(crate) fn fail(&mut self, failure: Failure) {
-        self.failures.push(failure);
+        self.failure_count += 1;
+        if self.failures.len() < MAX_FAILURES_PER_DOCUMENT {
+            self.failures.push(failure);
+        } else if let Some(Failure::MoreFailures { omitted }) = self.failures.last_mut() {
+            *omitted += 1;
+        } else {
+            self.failures.push(Failure::MoreFailures { omitted: 1 });
+        }
     }
 
     /// The Document's docType.
