@@ -97,7 +97,7 @@ pub fn build_response(
 
 /// Most DocRequests of one request that the holder reviews and answers; the rest are ignored.
 /// Each answered one costs a readerAuth check and a device signature.
-pub const MAX_DOC_REQUESTS: usize = 8;
+pub const MAX_DOC_REQUESTS: usize = 4;
 
 /// Most withheld elements listed in one document's `errors`; further ones are not listed (the
 /// reader sees them missing all the same), so a request for a million elements does not make a
@@ -220,6 +220,7 @@ impl<C: ConsentHook> Presenter<C> {
         at: i64,
     ) -> Result<DeviceResponse, RespondError> {
         let mut selections = Vec::with_capacity(request.doc_requests.len());
+        let mut chains = crate::verify::reader_auth::ChainCache::default();
         for (index, doc_request) in request.doc_requests.iter().enumerate() {
             if index >= MAX_DOC_REQUESTS {
                 // Not answered (build_response stops there): no readerAuth check, no review.
@@ -228,8 +229,13 @@ impl<C: ConsentHook> Presenter<C> {
             }
             let doc_type = &doc_request.items_request.value().doc_type;
             let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
-            let reader =
-                crate::verify::reader_auth(doc_request, transcript, &self.reader_roots, at);
+            let reader = crate::verify::reader_auth::reader_auth_cached(
+                doc_request,
+                transcript,
+                &self.reader_roots,
+                at,
+                &mut chains,
+            );
             let review = ReviewRequest::new(index, doc_request, reader, has);
             selections.push(self.consent.review(&review));
         }

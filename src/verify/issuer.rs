@@ -25,21 +25,38 @@ pub(crate) fn digest(alg: &DigestAlgorithm, data: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// Verifications already done for earlier documents of the same response: the chain
+/// validation of an x5chain and the signature of an issuerAuth depend only on their bytes (and
+/// the anchors and time, fixed for a response), so a response repeating them pays once.
+#[derive(Debug, Default)]
+pub(crate) struct Cache<'a> {
+    chains: Vec<(Vec<Vec<u8>>, x5chain::ChainReport<'a>)>,
+    signatures: Vec<(Vec<u8>, bool)>,
+}
+
 /// Runs issuer data authentication for `doc`, recording checks and failures in `report`.
 /// Returns the MSO when it could be decoded (mdoc authentication needs its device key), whether
 /// or not it is authentic; `report` says which.
-pub(crate) fn verify(
+pub(crate) fn verify<'a>(
     doc: &Document,
-    trust: &TrustAnchors,
+    trust: &'a TrustAnchors,
     at: i64,
     report: &mut DocumentReport,
+    cache: &mut Cache<'a>,
 ) -> Option<MobileSecurityObject> {
     let failures_before = report.failure_count();
     let sign1 = doc.issuer_signed.issuer_auth.inner();
 
     // 2021 9.3.3: the Document Signer certificate chains to a trusted IACA.
-    let chain = sign1_x5chain(sign1).unwrap_or_default();
-    let chain = x5chain::validate(&chain, trust, Profile::DocumentSigner, at);
+    let chain_der = sign1_x5chain(sign1).unwrap_or_default();
+    let chain = match cache.chains.iter().find(|(der, _)| *der == chain_der) {
+        Some((_, done)) => done.clone(),
+        None => {
+            let done = x5chain::validate(&chain_der, trust, Profile::DocumentSigner, at);
+            cache.chains.push((chain_der, done.clone()));
+            done
+        }
+    };
     report.issuer.document_signer = chain
         .leaf
         .as_ref()
@@ -82,9 +99,19 @@ pub(crate) fn verify(
     // nothing and would cost a verification on a curve the peer chose (issue 9); the chain
     // failure above already says why the document is not authentic.
     if let (Some(key), true) = (&chain.leaf_key, chain.is_trusted()) {
-        match verify_sign1(sign1, key) {
-            Ok(()) => report.pass(Check::IssuerSignature),
-            Err(_) => report.fail(Failure::IssuerSignatureInvalid),
+        let encoded = crate::cbor::to_vec(&doc.issuer_signed.issuer_auth);
+        let valid = match cache.signatures.iter().find(|(e, _)| *e == encoded) {
+            Some((_, valid)) => *valid,
+            None => {
+                let valid = verify_sign1(sign1, key).is_ok();
+                cache.signatures.push((encoded, valid));
+                valid
+            }
+        };
+        if valid {
+            report.pass(Check::IssuerSignature);
+        } else {
+            report.fail(Failure::IssuerSignatureInvalid);
         }
     }
 

@@ -52,12 +52,36 @@ pub fn reader_authentication_bytes(
     crate::msg::ReaderAuthentication::bytes(transcript, &request.items_request)
 }
 
+/// Chain validations already done for earlier DocRequests of the same request: one request
+/// repeating a reader chain pays for its validation once (issue 9).
+#[derive(Debug, Default)]
+pub(crate) struct ChainCache<'a> {
+    chains: Vec<(Vec<Vec<u8>>, x5chain::ChainReport<'a>)>,
+}
+
 /// Verifies a DocRequest's readerAuth against `reader_roots` at `at` (Unix seconds).
 pub fn reader_auth(
     request: &DocRequest,
     transcript: &SessionTranscriptBytes,
     reader_roots: &TrustAnchors,
     at: i64,
+) -> ReaderIdentity {
+    reader_auth_cached(
+        request,
+        transcript,
+        reader_roots,
+        at,
+        &mut ChainCache::default(),
+    )
+}
+
+/// [`reader_auth`], reusing the chain validations of `cache`.
+pub(crate) fn reader_auth_cached<'a>(
+    request: &DocRequest,
+    transcript: &SessionTranscriptBytes,
+    reader_roots: &'a TrustAnchors,
+    at: i64,
+    cache: &mut ChainCache<'a>,
 ) -> ReaderIdentity {
     let Some(sign1) = &request.reader_auth else {
         return ReaderIdentity::Unauthenticated;
@@ -68,7 +92,14 @@ pub fn reader_auth(
             reason: Failure::MissingX5Chain,
         };
     };
-    let chain = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
+    let chain = match cache.chains.iter().find(|(der, _)| *der == chain_der) {
+        Some((_, done)) => done.clone(),
+        None => {
+            let done = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
+            cache.chains.push((chain_der.clone(), done.clone()));
+            done
+        }
+    };
     // The readerAuth signature is verified only for a chain that is trusted: checking it against
     // an untrusted or invalid certificate proves nothing and would cost a signature
     // verification on a curve the peer chose, once per DocRequest (issue 9).
