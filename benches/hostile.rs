@@ -124,8 +124,11 @@ fn clone_credential(cred: &Credential) -> Result<Credential> {
     Ok(Credential::from_bytes(&cred.to_bytes())?)
 }
 
-/// The hostile inputs of one curve: (side, name, bytes).
-fn inputs(curve: Curve) -> Result<(Reader, Holder, Vec<(&'static str, &'static str, Vec<u8>)>)> {
+/// One workload: (side, name, message bytes).
+type Case = (&'static str, &'static str, Vec<u8>);
+
+/// The hostile inputs of one curve.
+fn inputs(curve: Curve) -> Result<(Reader, Holder, Vec<Case>)> {
     let st = transcript()?;
     let (cred, pki) = credential(curve)?;
     let honest = honest_response(&cred, &st)?;

@@ -20,8 +20,11 @@ use mdl_proximity::session::{HolderConfig, HolderSession, Output};
 use mdl_proximity::verify::{self, Elements, ReaderIdentity, TrustAnchors};
 use mdl_transport_mock::GmdlCodec;
 
+/// A target's check.
+pub type Check = fn(&[u8]);
+
 /// The targets, by name (the directory names under `fuzz/corpus/`).
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("decode_message", decode_message),
     ("cbor_round_trip", cbor_round_trip),
     ("ndef_handover", ndef_handover),

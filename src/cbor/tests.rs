@@ -242,7 +242,7 @@ fn every_decoded_map_has_unique_keys() {
     let bytes = [
         0xa3, 0x61, b'a', 0x01, 0x7f, 0x61, b'b', 0xff, 0x02, 0xc2, 0x41, 0x05, 0x03,
     ];
-    let Value::Map(entries) = check(&bytes).unwrap() else {
+    let Value::Map(entries) = check(&bytes).expect("accepted") else {
         panic!("a map")
     };
     let keys: Vec<_> = entries.iter().map(|(k, _)| k.clone()).collect();
@@ -592,18 +592,18 @@ fn tag24_keeps_a_non_preferred_outer_header() {
     ] {
         let mut bytes = received.clone();
         bytes.extend_from_slice(&inner);
-        let t: Tag24<Vec<u8>> = from_slice(&bytes).unwrap();
+        let t: Tag24<Vec<u8>> = from_slice(&bytes).expect("decodes");
         assert_eq!(t.tagged_bytes(), bytes);
         assert_eq!(t.inner_bytes(), inner);
     }
     // Indefinite-length chunks: the bytes as received, chunk headers included.
     let bytes = [0xd8, 0x18, 0x5f, 0x42, 0x83, 1, 0x42, 2, 3, 0xff];
-    let t: Tag24<Vec<u8>> = from_slice(&bytes).unwrap();
+    let t: Tag24<Vec<u8>> = from_slice(&bytes).expect("decodes");
     assert_eq!(t.tagged_bytes(), bytes);
     assert_eq!(t.inner_bytes(), inner);
     // Preferred form: rebuilt, identical.
     let bytes = [0xd8, 0x18, 0x44, 0x83, 1, 2, 3];
-    let t: Tag24<Vec<u8>> = from_slice(&bytes).unwrap();
+    let t: Tag24<Vec<u8>> = from_slice(&bytes).expect("decodes");
     assert_eq!(t.tagged_bytes(), bytes);
 }
 
@@ -613,7 +613,7 @@ fn same_content_with_different_headers_keeps_each() {
     let bytes = [
         0x82, 0xd8, 0x18, 0x58, 0x04, 0x83, 1, 2, 3, 0xd8, 0x18, 0x44, 0x83, 1, 2, 3,
     ];
-    let v: Vec<Tag24<Vec<u8>>> = from_slice(&bytes).unwrap();
+    let v: Vec<Tag24<Vec<u8>>> = from_slice(&bytes).expect("decodes");
     assert_eq!(v[0].tagged_bytes(), bytes[1..9]);
     assert_eq!(v[1].tagged_bytes(), bytes[9..]);
 }
