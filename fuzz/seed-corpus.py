@@ -17,3 +17,11 @@ se = bytes.fromhex(vectors["session_establishment"]["hex"])
 d = here / "corpus" / "holder_session"
 d.mkdir(parents=True, exist_ok=True)
 (d / "session_establishment").write_bytes(bytes([255]) + se[:255])
+# The full inspection and readerAuth verification start from the genuine Annex D messages.
+for target, name in [("verify_response", "device_response"), ("reader_auth", "device_request")]:
+    d = here / "corpus" / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(bytes.fromhex(vectors[name]["hex"]))
+d = here / "corpus" / "gmdl_codec"
+d.mkdir(parents=True, exist_ok=True)
+(d / "two_frames").write_bytes(bytes([5]) + b"GmDL\x00\x00\x00\x03abcGmDL\x00\x00\x00\x01z")

@@ -1,14 +1,9 @@
 //! Whatever the strict decoder accepts, the encoder writes and the decoder reads back the same.
+//! The check itself is `checks::cbor_round_trip` (fuzz/checks.rs), which `tests/fuzz_replay.rs` also runs
+//! over this target's corpus under a normal `cargo test`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use mdl_proximity::cbor::{value_from_slice, value_to_vec, Limits};
+#[path = "../checks.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    let limits = Limits::default();
-    if let Ok(value) = value_from_slice(data, &limits) {
-        let encoded = value_to_vec(&value);
-        let again = value_from_slice(&encoded, &limits).expect("our own encoding decodes");
-        assert_eq!(value_to_vec(&again), encoded, "encoding is deterministic");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::cbor_round_trip(data));

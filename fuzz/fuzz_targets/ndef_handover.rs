@@ -1,13 +1,9 @@
 //! NDEF and Connection Handover parsing on arbitrary bytes; what parses re-encodes and re-parses.
+//! The check itself is `checks::ndef_handover` (fuzz/checks.rs), which `tests/fuzz_replay.rs` also runs
+//! over this target's corpus under a normal `cargo test`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use mdl_proximity::engagement::nfc::handover::HandoverMessage;
+#[path = "../checks.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(h) = Handover::parse(data) {
-        let _ = h.ble_carriers().count();
-        let again = Handover::parse(&h.encode()).expect("our own encoding parses");
-        assert_eq!(again, h);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::ndef_handover(data));

@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use super::{wellformed, DecodeError, Limits, ResultExt, Value};
+use super::{budget, wellformed, DecodeError, Limits, ResultExt, Value};
 
 /// Conversion between a typed 18013-5 structure and a CBOR value tree.
 ///
@@ -20,8 +20,12 @@ pub trait CborCodec: Sized {
 
 /// Decodes one item from `bytes`, rejecting trailing bytes, duplicate keys and anything over
 /// `limits` before allocating for it.
+///
+/// `limits` is the budget of the whole message: every embedded item decoded on the way
+/// ([`Tag24`](super::Tag24)) shares it (see [`with_budget`](super::with_budget)), and a call made
+/// while a budget is open shares that one too.
 pub fn from_slice_with<T: CborCodec>(bytes: &[u8], limits: &Limits) -> Result<T, DecodeError> {
-    T::from_cbor(value_from_slice(bytes, limits)?)
+    super::with_budget(limits, || T::from_cbor(value_from_slice(bytes, limits)?))
 }
 
 /// [`from_slice_with`] under the default [`Limits`].
@@ -29,9 +33,12 @@ pub fn from_slice<T: CborCodec>(bytes: &[u8]) -> Result<T, DecodeError> {
     from_slice_with(bytes, &Limits::default())
 }
 
-/// Decodes one well-formed item into an untyped value tree, under `limits`.
+/// Decodes one well-formed item into an untyped value tree, under `limits` (and, inside
+/// [`with_budget`](super::with_budget), under the open budget, which it charges).
 pub fn value_from_slice(bytes: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
-    wellformed::check(bytes, limits)?;
+    let limits = &budget::effective(limits);
+    let checked = wellformed::check(bytes, limits)?;
+    budget::charge(checked.items, checked.received_tag24);
     // The check above guarantees a single well-formed item whose every length fits the input,
     // so ciborium only fails here on what it cannot represent (e.g. `undefined`).
     ciborium::de::from_reader_with_recursion_limit(bytes, limits.max_depth.saturating_mul(2) + 8)
@@ -58,6 +65,12 @@ pub fn value_to_vec(value: &Value) -> Vec<u8> {
 
 /// A map being decoded: take fields by key; keys never taken are ignored (2021 8.1: unknown keys
 /// are RFU and ignored by the receiver).
+///
+/// **Lookup rule.** A map decoded from bytes (every entry point of this module) holds each key at
+/// most once: the well-formedness check rejects duplicate keys compared by decoded value, so the
+/// first match that [`Fields::take`] returns is the only one. For a value tree built by hand that
+/// does hold a key twice, the first entry wins, the same rule as [`IndexMap`] decoding here, which
+/// rejects the second occurrence.
 #[derive(Debug)]
 pub struct Fields {
     entries: Vec<(Value, Value)>,
@@ -299,7 +312,12 @@ impl<T: CborCodec> CborCodec for IndexMap<String, T> {
                 for (k, v) in entries {
                     let k = String::from_cbor(k).within("<key>")?;
                     let v = T::from_cbor(v).within(&k)?;
-                    // Duplicates were rejected by the well-formedness check.
+                    // Duplicates (by decoded value) were rejected by the well-formedness check of
+                    // every byte entry point; a hand-built tree with a repeated key is refused
+                    // rather than silently keeping one of the two.
+                    if out.contains_key(&k) {
+                        return Err(DecodeError::invalid(format!("duplicate map key {k:?}")));
+                    }
                     out.insert(k, v);
                 }
                 Ok(out)

@@ -21,8 +21,11 @@ impl Limits {
     pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 8 * 1024 * 1024;
     /// Default deepest nesting: 18013-5 messages nest fewer than 16 levels.
     pub const DEFAULT_MAX_DEPTH: usize = 32;
-    /// Default most data items per message.
-    pub const DEFAULT_MAX_ITEMS: usize = 1 << 20;
+    /// Default most data items per message, embedded (tag 24) items included: 131 072. A decoded
+    /// item costs about 100 bytes of heap (value tree, typed structure, report), so this keeps
+    /// the peak heap of any one message under 32 MiB (issue 9; `tests/hostile_heap.rs`), while an
+    /// honest DeviceResponse or DeviceRequest holds a few hundred items.
+    pub const DEFAULT_MAX_ITEMS: usize = 1 << 17;
 }
 
 impl Default for Limits {

@@ -12,12 +12,14 @@
 //! for byte is the stronger interop guarantee. Maps keyed by data (namespaces, element
 //! identifiers, digest IDs) keep their insertion order.
 
+mod budget;
 mod codec;
 mod error;
 mod limits;
 mod tag24;
 mod wellformed;
 
+pub use budget::with_budget;
 pub use ciborium::Value;
 pub use codec::{
     from_slice, from_slice_with, to_vec, untag, value_from_slice, value_to_vec, Bstr, CborCodec,

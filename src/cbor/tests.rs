@@ -177,6 +177,86 @@ fn duplicate_key_in_large_map_rejected() {
 }
 
 #[test]
+fn indefinite_text_key_duplicates_definite_key() {
+    // {"a": 1, (_ "a"): 2}: ciborium decodes both keys to "a" (issue 9 item 4).
+    let bytes = [0xa2, 0x61, b'a', 0x01, 0x7f, 0x61, b'a', 0xff, 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 4 }));
+    // Split into two chunks, and the other way round.
+    let bytes = [0xa2, 0x7f, 0x60, 0x61, b'a', 0xff, 0x01, 0x61, b'a', 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 7 }));
+}
+
+#[test]
+fn bignum_key_duplicates_integer_key() {
+    // {1: 1, 2(h'01'): 2} and {-1: 1, 3(h'0000'): 2}: bignums that ciborium decodes to integers.
+    let bytes = [0xa2, 0x01, 0x01, 0xc2, 0x41, 0x01, 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 3 }));
+    let bytes = [0xa2, 0x20, 0x01, 0xc3, 0x42, 0x00, 0x00, 0x02];
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 3 }));
+    // 2(h'0100') is 256, not 1: distinct keys.
+    assert!(check(&[0xa2, 0x01, 0x01, 0xc2, 0x42, 0x01, 0x00, 0x02]).is_ok());
+}
+
+#[test]
+fn float_keys_compare_by_value() {
+    // {1.0 (half): 0, 1.0 (double): 0}.
+    let mut bytes = vec![0xa2, 0xf9, 0x3c, 0x00, 0x00, 0xfb];
+    bytes.extend_from_slice(&1.0f64.to_be_bytes());
+    bytes.push(0x00);
+    assert_eq!(check(&bytes), Err(DecodeError::DuplicateKey { offset: 5 }));
+}
+
+#[test]
+fn indefinite_key_duplicate_in_large_map_rejected() {
+    // The hash-set path: 20 distinct keys, then (_ "k0").
+    let mut bytes = vec![0xb5];
+    for i in 0..20u8 {
+        bytes.extend_from_slice(&[0x62, b'k', b'a' + i, 0xf6]);
+    }
+    bytes.extend_from_slice(&[0x7f, 0x61, b'k', 0x61, b'a', 0xff, 0xf6]);
+    assert!(matches!(
+        check(&bytes),
+        Err(DecodeError::DuplicateKey { offset: 81 })
+    ));
+}
+
+#[test]
+fn array_or_map_inside_a_key_rejected() {
+    assert!(matches!(
+        check(&[0xa1, 0x80, 0x00]),
+        Err(DecodeError::Malformed { offset: 1, .. })
+    ));
+    // Hidden under a tag.
+    assert!(matches!(
+        check(&[0xa1, 0xc6, 0xa0, 0x00]),
+        Err(DecodeError::Malformed { offset: 2, .. })
+    ));
+    // Arrays and maps as values are of course fine.
+    assert!(check(&[0xa1, 0x01, 0xa1, 0x02, 0x80]).is_ok());
+}
+
+#[test]
+fn every_decoded_map_has_unique_keys() {
+    // What the check accepts, ciborium decodes without merging keys: the lookup rule of
+    // `Fields` (first match) is then the only match.
+    let bytes = [
+        0xa3, 0x61, b'a', 0x01, 0x7f, 0x61, b'b', 0xff, 0x02, 0xc2, 0x41, 0x05, 0x03,
+    ];
+    let Value::Map(entries) = check(&bytes).expect("accepted") else {
+        panic!("a map")
+    };
+    let keys: Vec<_> = entries.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            Value::Text("a".into()),
+            Value::Text("b".into()),
+            Value::Integer(5.into())
+        ]
+    );
+}
+
+#[test]
 fn negative_and_positive_same_magnitude_are_distinct_keys() {
     assert!(check(&[0xa2, 0x01, 0x00, 0x20, 0x00]).is_ok()); // {1: 0, -1: 0}
 }
@@ -461,4 +541,79 @@ fn error_paths_join_fields_and_indexes() {
         .within("[1]")
         .within("a");
     assert_eq!(e.path(), Some("a[1][2]"));
+}
+
+#[test]
+fn embedded_items_share_the_callers_item_budget() {
+    // [24(<<[1, 2, 3]>>), 24(<<[1, 2, 3]>>)]: 1 + 2×(tag + bstr) = 5 outer items, 4 inside each.
+    let inner = [0x83, 1, 2, 3];
+    let mut bytes = vec![0x82];
+    for _ in 0..2 {
+        bytes.extend_from_slice(&[0xd8, 0x18, 0x44]);
+        bytes.extend_from_slice(&inner);
+    }
+    let decode = |max_items| {
+        let limits = Limits {
+            max_items,
+            ..Limits::default()
+        };
+        from_slice_with::<Vec<Tag24<Vec<u8>>>>(&bytes, &limits)
+    };
+    assert!(decode(13).is_ok());
+    // A fresh budget per embedded item (the old behaviour) would accept 12: 5 ≤ 12 and 4 ≤ 12.
+    assert!(matches!(decode(12), Err(DecodeError::TooManyItems { .. })));
+}
+
+#[test]
+fn embedded_items_obey_the_callers_depth() {
+    // 24(<<[[[[1]]]]>>): depth 4 inside, 1 outside.
+    let inner = [0x81, 0x81, 0x81, 0x81, 0x01];
+    let mut bytes = vec![0xd8, 0x18, 0x45];
+    bytes.extend_from_slice(&inner);
+    let limits = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
+    // The default limits inside (the old behaviour) allowed depth 32.
+    assert!(matches!(
+        from_slice_with::<Tag24<Value>>(&bytes, &limits),
+        Err(DecodeError::TooDeep { limit: 3, .. })
+    ));
+    assert!(from_slice_with::<Tag24<Value>>(&bytes, &Limits::default()).is_ok());
+}
+
+#[test]
+fn tag24_keeps_a_non_preferred_outer_header() {
+    let inner = [0x83, 1, 2, 3];
+    for received in [
+        vec![0xd8, 0x18, 0x58, 0x04],       // 1-byte length for 4
+        vec![0xd8, 0x18, 0x5a, 0, 0, 0, 4], // 4-byte length
+        vec![0xd9, 0x00, 0x18, 0x44],       // tag 24 in two bytes
+    ] {
+        let mut bytes = received.clone();
+        bytes.extend_from_slice(&inner);
+        let t: Tag24<Vec<u8>> = from_slice(&bytes).expect("decodes");
+        assert_eq!(t.tagged_bytes(), bytes);
+        assert_eq!(t.inner_bytes(), inner);
+    }
+    // Indefinite-length chunks: the bytes as received, chunk headers included.
+    let bytes = [0xd8, 0x18, 0x5f, 0x42, 0x83, 1, 0x42, 2, 3, 0xff];
+    let t: Tag24<Vec<u8>> = from_slice(&bytes).expect("decodes");
+    assert_eq!(t.tagged_bytes(), bytes);
+    assert_eq!(t.inner_bytes(), inner);
+    // Preferred form: rebuilt, identical.
+    let bytes = [0xd8, 0x18, 0x44, 0x83, 1, 2, 3];
+    let t: Tag24<Vec<u8>> = from_slice(&bytes).expect("decodes");
+    assert_eq!(t.tagged_bytes(), bytes);
+}
+
+#[test]
+fn same_content_with_different_headers_keeps_each() {
+    // [24(h'...' as 58 04), 24(h'...' preferred)]: each item gets its own bytes back.
+    let bytes = [
+        0x82, 0xd8, 0x18, 0x58, 0x04, 0x83, 1, 2, 3, 0xd8, 0x18, 0x44, 0x83, 1, 2, 3,
+    ];
+    let v: Vec<Tag24<Vec<u8>>> = from_slice(&bytes).expect("decodes");
+    assert_eq!(v[0].tagged_bytes(), bytes[1..9]);
+    assert_eq!(v[1].tagged_bytes(), bytes[9..]);
 }

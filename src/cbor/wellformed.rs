@@ -2,14 +2,36 @@
 //! duplicate map keys, bounded nesting and item counts, and no length larger than the input.
 //!
 //! It runs before `ciborium` builds a value tree, so every allocation the tree makes is bounded
-//! by bytes that really exist. It allocates nothing itself except the key sets of large maps.
+//! by bytes that really exist. It allocates nothing itself except the key sets of large maps and
+//! the decoded form of map keys that are not plain integers or definite-length strings.
+//!
+//! **Duplicate keys are compared by decoded value**, exactly as `ciborium` will decode them: an
+//! indefinite-length text key `(_ "a")` is the key `"a"`, a bignum key `2(h'01')` is the integer
+//! key `1`, a half-precision `1.0` is the double `1.0`. So every map of a checked message decodes
+//! to a value tree in which each key occurs once, and a field lookup (first match, last match or
+//! hash insert) cannot differ between parsers of the same bytes (2021 8.1: duplicate keys are not
+//! valid CBOR for 18013-5).
+//!
+//! A map key may not contain an array or a map: 18013-5 and COSE keys are integers and strings,
+//! and decoding composite keys by value would cost more than linear time (keys inside keys).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::{DecodeError, Limits};
+use super::{DecodeError, Limits, Value};
+
+/// What a successful check found besides well-formedness.
+#[derive(Debug, Default)]
+pub(crate) struct Checked {
+    /// Data items in the input (what it costs of a [`Limits::max_items`] budget).
+    pub(crate) items: usize,
+    /// Every `#6.24(bstr)` whose tag or byte-string header is not in preferred serialization:
+    /// (content, the item's encoding as received).
+    pub(crate) received_tag24: Vec<(Vec<u8>, Vec<u8>)>,
+}
 
 /// Checks that `bytes` hold exactly one well-formed CBOR item within `limits`.
-pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<Checked, DecodeError> {
     if bytes.len() > limits.max_message_size {
         return Err(DecodeError::MessageTooLarge {
             size: bytes.len(),
@@ -20,7 +42,9 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
         bytes,
         pos: 0,
         items: 0,
+        in_key: 0,
         limits,
+        received_tag24: Vec::new(),
     };
     walker.item(0)?;
     if walker.pos != bytes.len() {
@@ -29,7 +53,10 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), DecodeError> {
             count: bytes.len() - walker.pos,
         });
     }
-    Ok(())
+    Ok(Checked {
+        items: walker.items,
+        received_tag24: walker.received_tag24,
+    })
 }
 
 /// The argument of an item header.
@@ -39,21 +66,69 @@ enum Arg {
     Indefinite,
 }
 
-/// A map key as compared for duplicates: integers and strings by value, so that two encodings of
-/// the same key (say `0x01` and `0x18 0x01`) still count as the same key.
+/// A map key as compared for duplicates: by decoded value, so that two encodings of the same key
+/// (say `0x01`, `0x18 0x01` and the bignum `0xc2 0x41 0x01`) count as the same key.
 #[derive(PartialEq, Eq, Hash)]
 enum KeyId<'a> {
-    Int(u8, u64),
-    Text(&'a [u8]),
-    Bytes(&'a [u8]),
+    /// An integer (major type 0 or 1, or a bignum that decodes to an integer).
+    Int(i128),
+    /// A text string's UTF-8 bytes.
+    Text(Cow<'a, [u8]>),
+    /// A byte string's content.
+    Bytes(Cow<'a, [u8]>),
+    /// Any other key: its preferred, definite-length re-encoding.
+    Other(Vec<u8>),
+    /// Not yet compared by value: the raw encoding of a composite or indefinite item
+    /// (converted by [`decoded_key`] before any comparison).
     Raw(&'a [u8]),
+}
+
+/// Bytes of a definite-length item header, from its initial byte (already checked well-formed).
+fn header_len(initial: u8) -> usize {
+    match initial & 0x1f {
+        24 => 2,
+        25 => 3,
+        26 => 5,
+        27 => 9,
+        _ => 1,
+    }
+}
+
+/// The argument of a checked definite-length string header (`header` is exactly the header).
+fn chunk_len(header: &[u8]) -> usize {
+    match header.len() {
+        1 => usize::from(header[0] & 0x1f),
+        _ => header[1..]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+    }
+}
+
+/// The identity of a key given by its raw encoding (already checked well-formed), as ciborium
+/// decodes it.
+fn decoded_key(raw: &[u8], offset: usize, limits: &Limits) -> Result<KeyId<'static>, DecodeError> {
+    let value: Value =
+        ciborium::de::from_reader_with_recursion_limit(raw, limits.max_depth.saturating_mul(2) + 8)
+            .map_err(|_| DecodeError::Malformed {
+                offset,
+                reason: "map key not representable (e.g. a bignum over 128 bits)",
+            })?;
+    Ok(match value {
+        Value::Integer(i) => KeyId::Int(i128::from(i)),
+        Value::Text(t) => KeyId::Text(Cow::Owned(t.into_bytes())),
+        Value::Bytes(b) => KeyId::Bytes(Cow::Owned(b)),
+        other => KeyId::Other(super::codec::value_to_vec(&other)),
+    })
 }
 
 struct Walker<'a, 'l> {
     bytes: &'a [u8],
     pos: usize,
     items: usize,
+    /// How many map keys the walker is inside (arrays and maps are refused there).
+    in_key: usize,
     limits: &'l Limits,
+    received_tag24: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -143,8 +218,15 @@ impl<'a> Walker<'a, '_> {
                 limit: self.limits.max_depth,
             });
         }
+        if self.in_key > 0 && (major == 4 || major == 5) {
+            return Err(DecodeError::Malformed {
+                offset: start,
+                reason: "array or map inside a map key",
+            });
+        }
         match (major, arg) {
-            (0 | 1, Arg::Value(v)) => Ok(KeyId::Int(major, v)),
+            (0, Arg::Value(v)) => Ok(KeyId::Int(i128::from(v))),
+            (1, Arg::Value(v)) => Ok(KeyId::Int(-1 - i128::from(v))),
             (2 | 3, Arg::Value(len)) => {
                 let len = self.fits(start, len, 1)?;
                 let content = self.take(len, start)?;
@@ -153,9 +235,9 @@ impl<'a> Walker<'a, '_> {
                         offset: start,
                         reason: "text string is not UTF-8",
                     })?;
-                    Ok(KeyId::Text(content))
+                    Ok(KeyId::Text(Cow::Borrowed(content)))
                 } else {
-                    Ok(KeyId::Bytes(content))
+                    Ok(KeyId::Bytes(Cow::Borrowed(content)))
                 }
             }
             (2 | 3, Arg::Indefinite) => {
@@ -211,8 +293,12 @@ impl<'a> Walker<'a, '_> {
                 self.map_entries(depth, start, None)?;
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
             }
-            (6, Arg::Value(_)) => {
+            (6, Arg::Value(tag)) => {
+                let content_start = self.pos;
                 self.item(depth + 1)?;
+                if tag == super::TAG_ENCODED_CBOR {
+                    self.note_tag24(start, content_start);
+                }
                 Ok(KeyId::Raw(&self.bytes[start..self.pos]))
             }
             (7, Arg::Value(v)) => {
@@ -241,6 +327,46 @@ impl<'a> Walker<'a, '_> {
                 reason: "indefinite length on an integer or tag",
             }),
         }
+    }
+
+    /// Keeps the encoding of a `#6.24(bstr)` (tag header at `start`, content at `content_start`,
+    /// ending at the current position) when it is not the preferred one, which a [`Tag24`]
+    /// re-encoding from the content would not reproduce.
+    ///
+    /// [`Tag24`]: super::Tag24
+    fn note_tag24(&mut self, start: usize, content_start: usize) {
+        let raw = &self.bytes[start..self.pos];
+        let content_header = self.bytes[content_start];
+        if content_header >> 5 != 2 {
+            return; // not a byte string: Tag24 decoding rejects it
+        }
+        let preferred_tag = content_start - start == 2;
+        let definite = content_header & 0x1f != 31;
+        if preferred_tag && definite {
+            let header_end = content_start + header_len(content_header);
+            let mut preferred = Vec::with_capacity(9);
+            super::tag24::write_bstr_header(&mut preferred, self.pos - header_end);
+            if preferred == self.bytes[content_start..header_end] {
+                return;
+            }
+        }
+        // Non-preferred: rebuild the content (chunks concatenated) to find it again later.
+        let mut content = Vec::new();
+        let mut p = content_start;
+        if definite {
+            content.extend_from_slice(
+                &self.bytes[content_start + header_len(content_header)..self.pos],
+            );
+        } else {
+            p += 1;
+            while self.bytes[p] != 0xff {
+                let h = header_len(self.bytes[p]);
+                let len = chunk_len(&self.bytes[p..p + h]);
+                content.extend_from_slice(&self.bytes[p + h..p + h + len]);
+                p += h + len;
+            }
+        }
+        self.received_tag24.push((content, raw.to_vec()));
     }
 
     /// True (and consumes it) when the next byte is a break.
@@ -274,7 +400,13 @@ impl<'a> Walker<'a, '_> {
                 _ => {}
             }
             let key_offset = self.pos;
-            let key = self.item(depth + 1)?;
+            self.in_key += 1;
+            let key = self.item(depth + 1);
+            self.in_key -= 1;
+            let key = match key? {
+                KeyId::Raw(raw) => decoded_key(raw, key_offset, self.limits)?,
+                key => key,
+            };
             let duplicate = match &mut large {
                 Some(set) => !set.insert(key),
                 None if small.contains(&key) => true,

@@ -4,6 +4,23 @@
 //! Randomness is always an argument (`&mut impl rand_core::CryptoRng`); nothing here reads the
 //! operating system's RNG. Secrets are zeroized on drop, are neither `Clone` nor serializable,
 //! and print as `<redacted>`.
+//!
+//! # Key hygiene: what is wiped, and what dependencies leave behind
+//!
+//! - **Ours, wiped on drop**: ephemeral and static private scalars (`Zeroizing` arrays),
+//!   ECDH/X25519/X448 shared secrets, SKReader/SKDevice, EMacKey and every HKDF output buffer.
+//! - **HKDF and HMAC state** (the PRK and the inner/outer hash states keyed by the shared
+//!   secret): `hkdf` has no zeroize feature, but its state is an `Hmac<Sha256>` whose SHA-256
+//!   cores and block buffers wipe themselves on drop with the `zeroize` features of `sha2` and
+//!   `hmac` (→ `digest/zeroize`, `block-buffer/zeroize`), which this crate enables.
+//! - **AES-GCM** expanded keys: wiped by `aes-gcm`'s `zeroize` feature (enabled).
+//! - **Left behind by dependencies**: `x25519_dalek::x25519` and `x448::x448` take the scalar
+//!   by value, so the copy passed on the stack (and the clamped copy inside those functions) is
+//!   not wiped; the RustCrypto `ecdh::SharedSecret` and `SecretKey` wipe themselves, but their
+//!   intermediate field elements on the stack are not; OpenSSL (`openssl` feature) frees
+//!   `EC_KEY`/`BIGNUM` private values with `BN_clear_free`, outside our control; the
+//!   `PrivateKey::to_cose_value` tree of the test issuer (`crate::issuer`) holds `d` in a plain
+//!   `Value` (its callers serialize it into a `Zeroizing` buffer, but the tree is not wiped).
 
 mod ble_ident;
 mod cose_key;

@@ -18,5 +18,7 @@ pub use consent::{
     ApproveAll, ApproveListed, ConsentHook, DenyAll, ReaderIdentity, ReviewRequest, Selection,
 };
 pub use credential::{DeviceKey, MdocCredential};
-pub use respond::{build_response, Presenter, RespondError};
+pub use respond::{
+    build_response, Presenter, RespondError, MAX_DOC_REQUESTS, MAX_ERRORS_PER_DOCUMENT,
+};
 pub use session::{HolderConfig, HolderEvent, HolderSession, RequestReceived};

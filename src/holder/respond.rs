@@ -52,6 +52,10 @@ pub enum RespondError {
 ///   is only asked to sign or to agree a key.
 ///
 /// The status is 0 (OK).
+///
+/// Bounded work for a hostile request (issue 9): only the first [`MAX_DOC_REQUESTS`] DocRequests
+/// are answered, and at most [`MAX_ERRORS_PER_DOCUMENT`] withheld elements are listed per
+/// document.
 pub fn build_response(
     credentials: &[MdocCredential],
     request: &DeviceRequest,
@@ -66,7 +70,12 @@ pub fn build_response(
     }
     let mut documents = Vec::new();
     let mut document_errors = Vec::new();
-    for (doc_request, selection) in request.doc_requests.iter().zip(selections) {
+    for (doc_request, selection) in request
+        .doc_requests
+        .iter()
+        .zip(selections)
+        .take(MAX_DOC_REQUESTS)
+    {
         let doc_type = &doc_request.items_request.value().doc_type;
         let credential = credentials.iter().find(|c| &c.doc_type == doc_type);
         match credential {
@@ -87,6 +96,15 @@ pub fn build_response(
     })
 }
 
+/// Most DocRequests of one request that the holder reviews and answers; the rest are ignored.
+/// Each answered one costs a readerAuth check and a device signature.
+pub const MAX_DOC_REQUESTS: usize = 4;
+
+/// Most withheld elements listed in one document's `errors`; further ones are not listed (the
+/// reader sees them missing all the same), so a request for a million elements does not make a
+/// million-entry response.
+pub const MAX_ERRORS_PER_DOCUMENT: usize = 64;
+
 fn document(
     credential: &MdocCredential,
     doc_request: &DocRequest,
@@ -96,6 +114,7 @@ fn document(
     let held = credential.issuer_signed.name_spaces.as_ref();
     let mut released = IssuerNameSpaces::new();
     let mut errors = Errors::new();
+    let mut withheld = 0usize;
     for (ns, elements) in &doc_request.items_request.value().name_spaces {
         let mut items = Vec::new();
         for element in elements.keys() {
@@ -115,7 +134,9 @@ fn document(
                 // Once only, even when a substitute is also requested in its own right.
                 Some(item) if items.contains(item) => {}
                 Some(item) => items.push(item.clone()),
+                None if withheld >= MAX_ERRORS_PER_DOCUMENT => {}
                 None => {
+                    withheld += 1;
                     errors
                         .entry(ns.clone())
                         .or_default()
@@ -208,11 +229,31 @@ impl<C: ConsentHook> Presenter<C> {
     ) -> Result<DeviceResponse, RespondError> {
         let at = at.into();
         let mut selections = Vec::with_capacity(request.doc_requests.len());
-        // Per-DocRequest readerAuth, else readerAuthAll (2nd ed. 12.5).
-        let readers = crate::verify::reader_identities(request, transcript, &self.reader_roots, at);
-        for ((index, doc_request), reader) in request.doc_requests.iter().enumerate().zip(readers) {
+        let mut chains = crate::verify::reader_auth::ChainCache::default();
+        let mut all = None;
+        for (index, doc_request) in request.doc_requests.iter().enumerate() {
+            if index >= MAX_DOC_REQUESTS {
+                // Not answered (build_response stops there): no readerAuth check, no review.
+                selections.push(Selection::none());
+                continue;
+            }
             let doc_type = &doc_request.items_request.value().doc_type;
             let has = self.credentials.iter().any(|c| &c.doc_type == doc_type);
+            // Per-DocRequest readerAuth, else readerAuthAll (2nd ed. 12.5).
+            let reader = if doc_request.reader_auth.is_some() {
+                crate::verify::reader_auth::reader_auth_cached(
+                    doc_request,
+                    transcript,
+                    &self.reader_roots,
+                    at.secs(),
+                    &mut chains,
+                )
+            } else {
+                all.get_or_insert_with(|| {
+                    crate::verify::reader_auth_all(request, transcript, &self.reader_roots, at)
+                })
+                .clone()
+            };
             let review = ReviewRequest::new(index, doc_request, reader, has);
             selections.push(self.consent.review(&review));
         }

@@ -25,21 +25,38 @@ pub(crate) fn digest(alg: &DigestAlgorithm, data: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// Verifications already done for earlier documents of the same response: the chain
+/// validation of an x5chain and the signature of an issuerAuth depend only on their bytes (and
+/// the anchors and time, fixed for a response), so a response repeating them pays once.
+#[derive(Debug, Default)]
+pub(crate) struct Cache<'a> {
+    chains: Vec<(Vec<Vec<u8>>, x5chain::ChainReport<'a>)>,
+    signatures: Vec<(Vec<u8>, bool)>,
+}
+
 /// Runs issuer data authentication for `doc`, recording checks and failures in `report`.
 /// Returns the MSO when it could be decoded (mdoc authentication needs its device key), whether
 /// or not it is authentic; `report` says which.
-pub(crate) fn verify(
+pub(crate) fn verify<'a>(
     doc: &Document,
-    trust: &TrustAnchors,
+    trust: &'a TrustAnchors,
     at: i64,
     report: &mut DocumentReport,
+    cache: &mut Cache<'a>,
 ) -> Option<MobileSecurityObject> {
-    let failures_before = report.failures.len();
+    let failures_before = report.failure_count();
     let sign1 = doc.issuer_signed.issuer_auth.inner();
 
     // 2021 9.3.3: the Document Signer certificate chains to a trusted IACA.
-    let chain = sign1_x5chain(sign1).unwrap_or_default();
-    let chain = x5chain::validate(&chain, trust, Profile::DocumentSigner, at);
+    let chain_der = sign1_x5chain(sign1).unwrap_or_default();
+    let chain = match cache.chains.iter().find(|(der, _)| *der == chain_der) {
+        Some((_, done)) => done.clone(),
+        None => {
+            let done = x5chain::validate(&chain_der, trust, Profile::DocumentSigner, at);
+            cache.chains.push((chain_der, done.clone()));
+            done
+        }
+    };
     report.issuer.document_signer = chain
         .leaf
         .as_ref()
@@ -55,7 +72,9 @@ pub(crate) fn verify(
             _ => report.pass(Check::IssuerCertificateChain),
         }
     }
-    report.failures.extend(chain.failures.iter().cloned());
+    for failure in chain.failures.iter().cloned() {
+        report.fail(failure);
+    }
 
     // The payload is MobileSecurityObjectBytes, decoded from the bytes as received.
     let Some(payload) = sign1.payload.as_deref() else {
@@ -64,6 +83,7 @@ pub(crate) fn verify(
         });
         return None;
     };
+    // Under the budget of the whole response (verify::response_with_limits opens it).
     let mso = match Tag24::<MobileSecurityObject>::from_tagged_slice(payload) {
         Ok(mso) => mso.into_value(),
         Err(e) => {
@@ -75,11 +95,23 @@ pub(crate) fn verify(
     };
 
     // The signature covers the payload bytes as received (verify_sign1 uses them unchanged).
-    // Without a usable leaf key the chain failure above already says why.
-    if let Some(key) = &chain.leaf_key {
-        match verify_sign1(sign1, key) {
-            Ok(()) => report.pass(Check::IssuerSignature),
-            Err(_) => report.fail(Failure::IssuerSignatureInvalid),
+    // It is verified only under a trusted chain: against an untrusted Document Signer it proves
+    // nothing and would cost a verification on a curve the peer chose (issue 9); the chain
+    // failure above already says why the document is not authentic.
+    if let (Some(key), true) = (&chain.leaf_key, chain.is_trusted()) {
+        let encoded = crate::cbor::to_vec(&doc.issuer_signed.issuer_auth);
+        let valid = match cache.signatures.iter().find(|(e, _)| *e == encoded) {
+            Some((_, valid)) => *valid,
+            None => {
+                let valid = verify_sign1(sign1, key).is_ok();
+                cache.signatures.push((encoded, valid));
+                valid
+            }
+        };
+        if valid {
+            report.pass(Check::IssuerSignature);
+        } else {
+            report.fail(Failure::IssuerSignatureInvalid);
         }
     }
 
@@ -102,7 +134,7 @@ pub(crate) fn verify(
     }
 
     // Only an authentic MSO vouches for the elements.
-    if report.failures.len() == failures_before {
+    if report.failure_count() == failures_before {
         report.issuer_elements = elements;
     }
     Some(mso)
@@ -115,7 +147,7 @@ fn check_validity(
     report: &mut DocumentReport,
 ) {
     let v = &mso.validity_info;
-    let before = report.failures.len();
+    let before = report.failure_count();
     if at < v.valid_from.unix_seconds() {
         report.fail(Failure::MsoNotYetValid {
             valid_from: v.valid_from.to_string(),
@@ -138,7 +170,7 @@ fn check_validity(
             });
         }
     }
-    if report.failures.len() == before {
+    if report.failure_count() == before {
         report.pass(Check::MsoValidity);
     }
 }
@@ -158,7 +190,7 @@ fn check_digests(
         report.fail(Failure::UnsupportedDigestAlgorithm { name: name.clone() });
         return verified;
     }
-    let before = report.failures.len();
+    let before = report.failure_count();
     for (ns, items) in name_spaces {
         let digests = mso.value_digests.get(ns);
         let mut seen = HashSet::new();
@@ -197,7 +229,7 @@ fn check_digests(
             }
         }
     }
-    if report.failures.len() == before {
+    if report.failure_count() == before {
         report.pass(Check::ValueDigests);
     }
     verified

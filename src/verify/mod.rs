@@ -12,9 +12,10 @@ pub mod x5chain;
 
 pub use report::{
     CertPosition, Check, DocumentReport, Elements, Failure, IssuerInfo, VerificationReport,
+    MAX_FAILURES_PER_DOCUMENT,
 };
 pub use trust::{TrustAnchor, TrustAnchors, TrustError};
-pub use x5chain::{ChainReport, Profile};
+pub use x5chain::{ChainReport, Profile, MAX_CHAIN_LEN};
 
 pub mod answers;
 mod device;
@@ -46,7 +47,34 @@ pub fn response(
     e_reader_key: Option<&EphemeralPrivateKey>,
     at: impl Into<UnixTime>,
 ) -> VerificationReport {
-    let at = at.into();
+    response_with_limits(
+        response,
+        transcript,
+        trust,
+        e_reader_key,
+        at,
+        &crate::cbor::Limits::default(),
+    )
+}
+
+/// Most documents of one DeviceResponse that are verified. Each costs up to three signature
+/// verifications (Document Signer certificate, issuerAuth, device authentication; the first two
+/// are done once per distinct chain and issuerAuth of a response); the documents after these are
+/// not verified and the response is reported invalid ([`Failure::TooManyDocuments`]), so one
+/// response costs a bounded amount of CPU on every curve (issue 9, `benches/hostile.rs`).
+pub const MAX_DOCUMENTS: usize = 4;
+
+/// [`response`], decoding every MSO of the response under one budget of `limits` (the same
+/// [`Limits`](crate::cbor::Limits) the response itself was decoded with, typically).
+pub fn response_with_limits(
+    response: &DeviceResponse,
+    transcript: &SessionTranscriptBytes,
+    trust: &TrustAnchors,
+    e_reader_key: Option<&EphemeralPrivateKey>,
+    at: impl Into<UnixTime>,
+    limits: &crate::cbor::Limits,
+) -> VerificationReport {
+    let at = at.into().secs();
     let mut report = VerificationReport {
         status: response.status.0,
         documents: Vec::new(),
@@ -59,10 +87,21 @@ pub fn response(
     }
     match &response.documents {
         Some(docs) => {
-            report.documents = docs
-                .iter()
-                .map(|doc| document(doc, transcript, trust, e_reader_key, at))
-                .collect();
+            if docs.len() > MAX_DOCUMENTS {
+                report.failures.push(Failure::TooManyDocuments {
+                    count: docs.len(),
+                    limit: MAX_DOCUMENTS,
+                });
+            }
+            // One decoding budget for every MSO, and one cache of chain and issuerAuth
+            // verifications, for the whole response (issue 9).
+            let mut cache = issuer::Cache::default();
+            report.documents = crate::cbor::with_budget(limits, || {
+                docs.iter()
+                    .take(MAX_DOCUMENTS)
+                    .map(|doc| document_with(doc, transcript, trust, e_reader_key, at, &mut cache))
+                    .collect()
+            });
         }
         None if response.status == ResponseStatus::OK => report.failures.push(Failure::NoDocuments),
         None => {}
@@ -78,14 +117,39 @@ pub fn document(
     e_reader_key: Option<&EphemeralPrivateKey>,
     at: impl Into<UnixTime>,
 ) -> DocumentReport {
+    document_with(
+        doc,
+        transcript,
+        trust,
+        e_reader_key,
+        at.into().secs(),
+        &mut issuer::Cache::default(),
+    )
+}
+
+fn document_with<'t>(
+    doc: &Document,
+    transcript: &SessionTranscriptBytes,
+    trust: &'t TrustAnchors,
+    e_reader_key: Option<&EphemeralPrivateKey>,
+    at: i64,
+    cache: &mut issuer::Cache<'t>,
+) -> DocumentReport {
     let mut report = DocumentReport::new(&doc.doc_type);
-    if let Some(mso) = issuer::verify(doc, trust, at.into().secs(), &mut report) {
-        device::verify(doc, &mso, transcript, e_reader_key, &mut report);
+    if let Some(mso) = issuer::verify(doc, trust, at, &mut report, cache) {
+        // mdoc authentication only with a device key from an authentic MSO: otherwise the key
+        // is the peer's choice, its verification proves nothing (issue 9), and the issuer
+        // failure already makes the document invalid.
+        if report.checks().contains(&Check::IssuerSignature) {
+            device::verify(doc, &mso, transcript, e_reader_key, &mut report);
+        }
     }
     // 2021 Table 5 on what was verified: warnings (VerificationReport::strict makes them failures).
     report.warnings = [&report.issuer_elements, &report.device_elements]
         .into_iter()
         .flat_map(mdl_model::check)
+        // As many as failures are listed: a hostile document cannot make the report large.
+        .take(report::MAX_FAILURES_PER_DOCUMENT)
         .collect();
     report
 }

@@ -19,8 +19,9 @@ pub enum ReaderIdentity {
         /// The x5chain as received, leaf first (DER).
         chain: Vec<Vec<u8>>,
     },
-    /// The signature verifies with the presented certificate, but no trusted root vouches for it
-    /// (unknown root).
+    /// No trusted root vouches for the presented certificate (unknown root), which is otherwise
+    /// in order. The readerAuth signature was not checked: against an untrusted certificate it
+    /// proves nothing.
     Untrusted {
         /// Why ([`Failure::UntrustedIssuer`]).
         reason: Failure,
@@ -51,14 +52,37 @@ pub fn reader_authentication_bytes(
     crate::msg::ReaderAuthentication::bytes(transcript, &request.items_request)
 }
 
-/// Verifies a DocRequest's readerAuth against `reader_roots` at `at`.
+/// Chain validations already done for earlier DocRequests of the same request: one request
+/// repeating a reader chain pays for its validation once (issue 9).
+#[derive(Debug, Default)]
+pub(crate) struct ChainCache<'a> {
+    chains: Vec<(Vec<Vec<u8>>, x5chain::ChainReport<'a>)>,
+}
+
+/// Verifies a DocRequest's readerAuth against `reader_roots` at `at` (Unix seconds).
 pub fn reader_auth(
     request: &DocRequest,
     transcript: &SessionTranscriptBytes,
     reader_roots: &TrustAnchors,
     at: impl Into<crate::time::UnixTime>,
 ) -> ReaderIdentity {
-    let at = at.into().secs();
+    reader_auth_cached(
+        request,
+        transcript,
+        reader_roots,
+        at.into().secs(),
+        &mut ChainCache::default(),
+    )
+}
+
+/// [`reader_auth`], reusing the chain validations of `cache`.
+pub(crate) fn reader_auth_cached<'a>(
+    request: &DocRequest,
+    transcript: &SessionTranscriptBytes,
+    reader_roots: &'a TrustAnchors,
+    at: i64,
+    cache: &mut ChainCache<'a>,
+) -> ReaderIdentity {
     let Some(sign1) = &request.reader_auth else {
         return ReaderIdentity::Unauthenticated;
     };
@@ -67,50 +91,40 @@ pub fn reader_auth(
         &[reader_authentication_bytes(transcript, request)],
         reader_roots,
         at,
+        cache,
     )
 }
 
 /// Who signed `sign1`, a detached COSE_Sign1 over one of `payloads` (tried in order: several
 /// encodings of the signed structure are in the field, see readerAuthAll), with its x5chain
 /// checked against `reader_roots` at `at`.
-pub(crate) fn identify_signer(
+pub(crate) fn identify_signer<'a>(
     sign1: &coset::CoseSign1,
     payloads: &[Vec<u8>],
-    reader_roots: &TrustAnchors,
+    reader_roots: &'a TrustAnchors,
     at: i64,
+    cache: &mut ChainCache<'a>,
 ) -> ReaderIdentity {
     let Ok(chain_der) = sign1_x5chain(sign1) else {
         return ReaderIdentity::Invalid {
             reason: Failure::MissingX5Chain,
         };
     };
-    let chain = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
-    let (Some(leaf), Some(key)) = (&chain.leaf, &chain.leaf_key) else {
-        let reason = chain
-            .failures
-            .first()
-            .cloned()
-            .unwrap_or(Failure::MissingX5Chain);
-        return ReaderIdentity::Invalid { reason };
+    let chain = match cache.chains.iter().find(|(der, _)| *der == chain_der) {
+        Some((_, done)) => done.clone(),
+        None => {
+            let done = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
+            cache.chains.push((chain_der.clone(), done.clone()));
+            done
+        }
     };
-    if !payloads
-        .iter()
-        .any(|payload| verify_sign1_detached(sign1, key, payload).is_ok())
-    {
-        return ReaderIdentity::Invalid {
-            reason: Failure::ReaderSignatureInvalid,
-        };
-    }
+    // The readerAuth signature is verified only for a chain that is trusted: checking it against
+    // an untrusted or invalid certificate proves nothing and would cost a signature
+    // verification on a curve the peer chose, once per DocRequest (issue 9).
     match chain.failures.first() {
-        None if chain.anchor.is_some() => ReaderIdentity::Authenticated {
-            subject: leaf.tbs_certificate().subject().to_string(),
-            chain: chain_der,
-        },
-        None => ReaderIdentity::Invalid {
-            reason: Failure::MissingX5Chain,
-        },
+        None => {}
         Some(untrusted @ Failure::UntrustedIssuer { .. }) if chain.failures.len() == 1 => {
-            ReaderIdentity::Untrusted {
+            return ReaderIdentity::Untrusted {
                 reason: untrusted.clone(),
             }
         }
@@ -122,7 +136,25 @@ pub(crate) fn identify_signer(
                 .find(|f| !matches!(f, Failure::UntrustedIssuer { .. }))
                 .unwrap_or(first)
                 .clone();
-            ReaderIdentity::Invalid { reason }
+            return ReaderIdentity::Invalid { reason };
         }
+    }
+    let (Some(leaf), Some(key), Some(_anchor)) = (&chain.leaf, &chain.leaf_key, chain.anchor)
+    else {
+        return ReaderIdentity::Invalid {
+            reason: Failure::MissingX5Chain,
+        };
+    };
+    if !payloads
+        .iter()
+        .any(|payload| verify_sign1_detached(sign1, key, payload).is_ok())
+    {
+        return ReaderIdentity::Invalid {
+            reason: Failure::ReaderSignatureInvalid,
+        };
+    }
+    ReaderIdentity::Authenticated {
+        subject: leaf.tbs_certificate().subject().to_string(),
+        chain: chain_der,
     }
 }

@@ -13,7 +13,7 @@ use crate::cbor::{self, CborCodec as _, Value};
 use crate::msg::{DeviceRequest, SessionTranscriptBytes};
 use crate::reader::{reader_authentication_all_bytes, READER_AUTHENTICATION_ALL};
 
-use super::reader_auth::{identify_signer, reader_auth, ReaderIdentity};
+use super::reader_auth::{identify_signer, ReaderIdentity};
 use super::trust::TrustAnchors;
 
 /// `#6.24(bstr .cbor ["ReaderAuthenticationAll", SessionTranscript, [+ ItemsRequestBytes]])`:
@@ -38,6 +38,10 @@ pub fn reader_authentication_all_bytes_3(
     crate::msg::auth::tag24_bytes(inner)
 }
 
+/// Most readerAuthAll signatures that are examined; the ones after are ignored (a reader has
+/// no reason to sign one request with more than a few keys).
+pub const MAX_READER_AUTH_ALL_SIGNATURES: usize = 4;
+
 /// Verifies the request's `readerAuthAll` against `reader_roots` at `at` (Unix seconds).
 ///
 /// With several signatures (`[+ ReaderAuth]`), the best outcome counts: an authenticated one,
@@ -58,8 +62,11 @@ pub fn reader_auth_all(
         reader_authentication_all_bytes_3(request, transcript),
     ];
     let mut best = ReaderIdentity::Unauthenticated;
-    for sign1 in signatures.iter() {
-        let identity = identify_signer(sign1.inner(), &payloads, reader_roots, at);
+    // One chain validation per distinct chain, and a bounded number of signatures: a hostile
+    // request must not buy a signature verification per array entry (issue 9).
+    let mut chains = super::reader_auth::ChainCache::default();
+    for sign1 in signatures.iter().take(MAX_READER_AUTH_ALL_SIGNATURES) {
+        let identity = identify_signer(sign1.inner(), &payloads, reader_roots, at, &mut chains);
         if rank(&identity) > rank(&best) {
             best = identity;
         }
@@ -86,12 +93,19 @@ pub fn reader_identities(
 ) -> Vec<ReaderIdentity> {
     let at = at.into().secs();
     let mut all = None;
+    let mut chains = super::reader_auth::ChainCache::default();
     request
         .doc_requests
         .iter()
         .map(|doc| {
             if doc.reader_auth.is_some() {
-                reader_auth(doc, transcript, reader_roots, at)
+                super::reader_auth::reader_auth_cached(
+                    doc,
+                    transcript,
+                    reader_roots,
+                    at,
+                    &mut chains,
+                )
             } else {
                 all.get_or_insert_with(|| reader_auth_all(request, transcript, reader_roots, at))
                     .clone()

@@ -84,10 +84,31 @@ pub enum Failure {
     },
     /// The response holds no document to verify.
     NoDocuments,
+    /// The response holds more documents than are verified; those after the first
+    /// [`MAX_DOCUMENTS`](super::MAX_DOCUMENTS) were not.
+    TooManyDocuments {
+        /// Documents in the response.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More failures were found in this document than are reported; the first
+    /// [`MAX_FAILURES_PER_DOCUMENT`] are listed before this one.
+    MoreFailures {
+        /// How many more failures there were.
+        omitted: usize,
+    },
 
     // --- certificates (issuer, reader and VICAL chains) ---
     /// The COSE_Sign1 carries no x5chain (header 33), or it is malformed.
     MissingX5Chain,
+    /// The x5chain holds more certificates than any Annex B profile needs; none was parsed.
+    ChainTooLong {
+        /// Certificates in the chain.
+        length: usize,
+        /// [`MAX_CHAIN_LEN`](super::x5chain::MAX_CHAIN_LEN).
+        limit: usize,
+    },
     /// No trust anchor issued the chain's top certificate.
     UntrustedIssuer {
         /// The issuer name the chain ends with (RFC 4514 form).
@@ -264,7 +285,18 @@ impl fmt::Display for Failure {
         match self {
             Self::ResponseStatus { status } => write!(f, "DeviceResponse status is {status}"),
             Self::NoDocuments => f.write_str("the response holds no documents"),
+            Self::TooManyDocuments { count, limit } => write!(
+                f,
+                "the response holds {count} documents; only the first {limit} were verified"
+            ),
+            Self::MoreFailures { omitted } => {
+                write!(f, "{omitted} more failures not listed")
+            }
             Self::MissingX5Chain => f.write_str("no usable x5chain in the COSE header"),
+            Self::ChainTooLong { length, limit } => write!(
+                f,
+                "x5chain of {length} certificates exceeds the limit of {limit}"
+            ),
             Self::UntrustedIssuer { issuer } => write!(f, "no trust anchor for issuer {issuer}"),
             Self::CertificateInvalid { which, reason } => write!(f, "{which} invalid: {reason}"),
             Self::CertificateExpired { which } => write!(f, "{which} expired"),
@@ -377,6 +409,9 @@ pub struct IssuerInfo {
     pub iaca: Option<String>,
 }
 
+/// Most failures listed per document; further ones are counted in one [`Failure::MoreFailures`].
+pub const MAX_FAILURES_PER_DOCUMENT: usize = 32;
+
 /// The outcome for one Document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentReport {
@@ -387,6 +422,8 @@ pub struct DocumentReport {
     pub(crate) checks: Vec<Check>,
     pub(crate) failures: Vec<Failure>,
     pub(crate) warnings: Vec<super::mdl_model::DataModelWarning>,
+    /// Every failure found, the omitted ones included.
+    pub(crate) failure_count: usize,
 }
 
 impl DocumentReport {
@@ -399,7 +436,14 @@ impl DocumentReport {
             checks: Vec::new(),
             failures: Vec::new(),
             warnings: Vec::new(),
+            failure_count: 0,
         }
+    }
+
+    /// How many failures were found so far, those past the listing cap included (monotonic,
+    /// unlike `failures.len()`).
+    pub(crate) fn failure_count(&self) -> usize {
+        self.failure_count
     }
 
     /// Returned elements whose type or encoding is not the one 2021 Table 5 defines: signed
@@ -413,8 +457,17 @@ impl DocumentReport {
         self.checks.push(check);
     }
 
+    /// Records a failure; past [`MAX_FAILURES_PER_DOCUMENT`] only counts it in one final
+    /// [`Failure::MoreFailures`], so a hostile document cannot make the report large.
     pub(crate) fn fail(&mut self, failure: Failure) {
-        self.failures.push(failure);
+        self.failure_count += 1;
+        if self.failures.len() < MAX_FAILURES_PER_DOCUMENT {
+            self.failures.push(failure);
+        } else if let Some(Failure::MoreFailures { omitted }) = self.failures.last_mut() {
+            *omitted += 1;
+        } else {
+            self.failures.push(Failure::MoreFailures { omitted: 1 });
+        }
     }
 
     /// The Document's docType.
@@ -563,7 +616,7 @@ impl VerificationReport {
     pub fn strict(mut self) -> Self {
         for doc in &mut self.documents {
             for w in std::mem::take(&mut doc.warnings) {
-                doc.failures.push(Failure::DataModel {
+                doc.fail(Failure::DataModel {
                     namespace: w.namespace,
                     element: w.element,
                     problem: w.problem,

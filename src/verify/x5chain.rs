@@ -3,8 +3,10 @@
 //!
 //! Checked: every signature up to a trust anchor, every certificate (anchor included) valid at
 //! `at`, issuer name = next subject, basicConstraints cA and keyUsage keyCertSign on every issuer,
-//! the leaf profile, and for a Document Signer the countryName of the IACA (Annex B.1.4).
-//! Not checked: revocation (CRL/OCSP need I/O), name constraints, pathLenConstraint, policies.
+//! pathLenConstraint, the leaf profile, for a Document Signer the countryName of the IACA and
+//! issuance directly by the IACA (Annex B.1.4), and at most [`MAX_CHAIN_LEN`] certificates.
+//! Everything but signatures is checked first; see [`validate`] for the order and its bound.
+//! Not checked: revocation (CRL/OCSP need I/O), name constraints, policies.
 
 use der::{asn1::ObjectIdentifier, Decode};
 use x509_cert::{
@@ -160,7 +162,31 @@ fn check_leaf_profile(cert: &Certificate, profile: Profile, out: &mut Vec<Failur
     }
 }
 
+/// Most certificates accepted in an x5chain. The Annex B profiles need at most a leaf, one
+/// intermediate (reader authentication may have one) and a copy of the trust anchor; a longer
+/// chain is refused before any certificate is parsed, so its length costs the verifier nothing.
+pub const MAX_CHAIN_LEN: usize = 4;
+
+/// The pathLenConstraint of a CA certificate, if it states one.
+fn path_len(cert: &Certificate, which: CertPosition) -> Result<Option<u8>, Failure> {
+    Ok(
+        extension::<BasicConstraints>(cert, which, "basicConstraints")?
+            .and_then(|bc| bc.path_len_constraint),
+    )
+}
+
 /// Validates `chain` (DER, leaf first) to one of `anchors` at `at` (Unix seconds).
+///
+/// Bounded work for hostile chains (issue 9): a chain longer than [`MAX_CHAIN_LEN`] is refused
+/// unparsed; names, issuer links, validity, profiles, path lengths and the anchor (by name) are
+/// all checked before any signature, and no signature is verified once anything failed; then the
+/// signatures are verified leaf upwards, stopping at the first that fails. So a chain costs at
+/// most `MAX_CHAIN_LEN` signature verifications, on curves of certificates that name a trusted
+/// anchor as their root, and none at all unless everything else is in order.
+///
+/// A Document Signer (and a VICAL signer) must be issued directly by the anchor (2021 Annex
+/// B.1.4: the IACA signs Document Signer certificates), and every CA's pathLenConstraint bounds
+/// the CAs below it.
 pub fn validate<'a>(
     chain: &[Vec<u8>],
     anchors: &'a TrustAnchors,
@@ -175,6 +201,13 @@ pub fn validate<'a>(
     };
     if chain.is_empty() {
         report.failures.push(Failure::MissingX5Chain);
+        return report;
+    }
+    if chain.len() > MAX_CHAIN_LEN {
+        report.failures.push(Failure::ChainTooLong {
+            length: chain.len(),
+            limit: MAX_CHAIN_LEN,
+        });
         return report;
     }
     let mut certs = Vec::with_capacity(chain.len());
@@ -201,76 +234,123 @@ pub fn validate<'a>(
         presented -= 1;
     }
 
-    // Signatures and names inside the presented chain.
+    // 1. Everything but signatures.
     for i in 0..presented - 1 {
-        let (cert, issuer) = (&certs[i], &certs[i + 1]);
-        if cert.tbs_certificate().issuer() != issuer.tbs_certificate().subject() {
+        if certs[i].tbs_certificate().issuer() != certs[i + 1].tbs_certificate().subject() {
             report.failures.push(invalid(
                 position(i),
                 "issuer name differs from the next certificate's subject",
             ));
-            continue;
-        }
-        match certificate_public_key(issuer) {
-            Ok(key) => {
-                if verify_certificate_signature(&chain[i], &key).is_err() {
-                    report
-                        .failures
-                        .push(invalid(position(i), "signature does not verify"));
-                }
-            }
-            Err(e) => report
-                .failures
-                .push(invalid(position(i + 1), format!("public key: {e}"))),
         }
     }
-
-    // The top presented certificate must be signed by an anchor of its issuer's name.
-    let top = presented - 1;
-    let issuer_name = certs[top].tbs_certificate().issuer();
-    let candidates = anchors.by_subject(issuer_name);
-    if candidates.is_empty() {
-        report.failures.push(Failure::UntrustedIssuer {
-            issuer: issuer_name.to_string(),
-        });
-    } else {
-        report.anchor = candidates.into_iter().find(|a| {
-            certificate_public_key(a.certificate())
-                .is_ok_and(|key| verify_certificate_signature(&chain[top], &key).is_ok())
-        });
-        if report.anchor.is_none() {
-            report.failures.push(invalid(
-                position(top),
-                "signature does not verify with the trust anchor's key",
-            ));
-        }
-    }
-
     for (i, cert) in certs.iter().enumerate().take(presented) {
         check_validity(cert, position(i), at, &mut report.failures);
         if i > 0 {
             check_issuer_profile(cert, position(i), &mut report.failures);
-        }
-    }
-    check_leaf_profile(&certs[0], profile, &mut report.failures);
-    if let Some(anchor) = report.anchor {
-        let which = CertPosition::TrustAnchor;
-        check_validity(anchor.certificate(), which, at, &mut report.failures);
-        check_issuer_profile(anchor.certificate(), which, &mut report.failures);
-        if profile == Profile::DocumentSigner {
-            let ds = country(certs[0].tbs_certificate().subject());
-            let iaca = country(anchor.subject());
-            match (ds, iaca) {
-                (Some(ds), Some(iaca)) if ds.eq_ignore_ascii_case(&iaca) => {}
-                (None, _) => report
-                    .failures
-                    .push(profile_err(CertPosition::Leaf, "no countryName")),
-                (Some(ds), iaca) => report.failures.push(Failure::CountryMismatch {
-                    document_signer: ds,
-                    iaca: iaca.unwrap_or_default(),
-                }),
+            // CAs below this one in the chain (the leaf is not a CA).
+            match path_len(cert, position(i)) {
+                Ok(Some(max)) if i - 1 > usize::from(max) => report.failures.push(profile_err(
+                    position(i),
+                    format!("pathLenConstraint {max} exceeded by {} CAs below", i - 1),
+                )),
+                Ok(_) => {}
+                Err(f) => report.failures.push(f),
             }
         }
     }
+    check_leaf_profile(&certs[0], profile, &mut report.failures);
+    if matches!(profile, Profile::DocumentSigner | Profile::VicalSigner) && presented > 1 {
+        report.failures.push(profile_err(
+            CertPosition::Leaf,
+            "not issued directly by the trust anchor (2021 Annex B.1.4: the IACA signs the \
+             Document Signer)",
+        ));
+    }
+    let top = presented - 1;
+    let issuer_name = certs[top].tbs_certificate().issuer();
+    let candidates = anchors.by_subject(issuer_name);
+    let Some(first_candidate) = candidates.first() else {
+        report.failures.push(Failure::UntrustedIssuer {
+            issuer: issuer_name.to_string(),
+        });
+        return report;
+    };
+    // Anchors of that name that may issue this chain; report the first one's faults otherwise.
+    let usable: Vec<&TrustAnchor> = candidates
+        .iter()
+        .copied()
+        .filter(|a| anchor_faults(a, presented, at).is_empty())
+        .collect();
+    if usable.is_empty() {
+        report
+            .failures
+            .extend(anchor_faults(first_candidate, presented, at));
+    }
+    if profile == Profile::DocumentSigner {
+        let ds = country(certs[0].tbs_certificate().subject());
+        let iaca = country(issuer_name);
+        match (ds, iaca) {
+            (Some(ds), Some(iaca)) if ds.eq_ignore_ascii_case(&iaca) => {}
+            (None, _) => report
+                .failures
+                .push(profile_err(CertPosition::Leaf, "no countryName")),
+            (Some(ds), iaca) => report.failures.push(Failure::CountryMismatch {
+                document_signer: ds,
+                iaca: iaca.unwrap_or_default(),
+            }),
+        }
+    }
+    if !report.failures.is_empty() {
+        return report;
+    }
+
+    // 2. Signatures, leaf upwards, stopping at the first that fails.
+    for i in 0..presented - 1 {
+        let verified = match certificate_public_key(&certs[i + 1]) {
+            Ok(key) => verify_certificate_signature(&chain[i], &key).is_ok(),
+            Err(e) => {
+                report
+                    .failures
+                    .push(invalid(position(i + 1), format!("public key: {e}")));
+                return report;
+            }
+        };
+        if !verified {
+            report
+                .failures
+                .push(invalid(position(i), "signature does not verify"));
+            return report;
+        }
+    }
+    report.anchor = usable.into_iter().find(|a| {
+        certificate_public_key(a.certificate())
+            .is_ok_and(|key| verify_certificate_signature(&chain[top], &key).is_ok())
+    });
+    if report.anchor.is_none() {
+        report.failures.push(invalid(
+            position(top),
+            "signature does not verify with the trust anchor's key",
+        ));
+    }
     report
+}
+
+/// Why `anchor` cannot issue a chain of `presented` certificates at `at` (no signature checked).
+fn anchor_faults(anchor: &TrustAnchor, presented: usize, at: i64) -> Vec<Failure> {
+    let which = CertPosition::TrustAnchor;
+    let mut out = Vec::new();
+    check_validity(anchor.certificate(), which, at, &mut out);
+    check_issuer_profile(anchor.certificate(), which, &mut out);
+    match path_len(anchor.certificate(), which) {
+        Ok(Some(max)) if presented - 1 > usize::from(max) => out.push(profile_err(
+            which,
+            format!(
+                "pathLenConstraint {max} exceeded by {} CAs below",
+                presented - 1
+            ),
+        )),
+        Ok(_) => {}
+        Err(f) => out.push(f),
+    }
+    out
 }
