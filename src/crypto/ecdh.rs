@@ -90,7 +90,10 @@ impl KaSecret {
     /// A key in AWS-LC from scalar bytes the caller's RNG drew, retrying out-of-range draws
     /// (for P-521 the top byte is masked to the one bit a 521-bit scalar has there).
     #[cfg(feature = "aws-lc")]
-    fn generate_aws_lc<R: CryptoRng + ?Sized>(curve: Curve, rng: &mut R) -> Result<Self, CryptoError> {
+    fn generate_aws_lc<R: CryptoRng + ?Sized>(
+        curve: Curve,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
         let len = curve
             .coordinate_len()
             .ok_or(CryptoError::UnsupportedCurve(curve))?;

@@ -12,8 +12,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{
-    ecdh::KaSecret, CoseKey, CryptoError, CryptoProvider, Curve,
-    EphemeralPrivateKey, SharedSecret,
+    ecdh::KaSecret, CoseKey, CryptoError, CryptoProvider, Curve, EphemeralPrivateKey, SharedSecret,
 };
 
 /// Key agreement with the static device key SDeviceKey, whose public part is the MSO's
@@ -162,7 +161,9 @@ impl EMacKey {
     }
 
     fn tag(&self, data: &[u8]) -> Vec<u8> {
-        self.provider.hmac_sha256(self.key.as_slice(), data).to_vec()
+        self.provider
+            .hmac_sha256(self.key.as_slice(), data)
+            .to_vec()
     }
 }
 

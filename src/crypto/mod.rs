@@ -35,11 +35,11 @@ pub use cose_sign::{
 pub use curve::{Curve, KeyType};
 pub use ecdh::{EphemeralPrivateKey, SharedSecret};
 pub use error::CryptoError;
-pub use provider::CryptoProvider;
 pub use mac::{
     create_device_mac, device_mac_bytes, verify_device_mac, DeviceKeyAgreement, EMacKey,
     SoftwareDeviceKey,
 };
+pub use provider::CryptoProvider;
 pub use role::Role;
 pub use seeded_rng::SeededRng;
 pub use session::{session_salt, SessionCipher, SessionKeys};

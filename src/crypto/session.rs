@@ -180,9 +180,7 @@ impl SessionCipher {
     /// Decrypts the next incoming message (ciphertext ‖ tag).
     pub fn decrypt(&mut self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let iv = self.incoming.iv()?;
-        let out = self
-            .provider
-            .aes256gcm_open(&self.incoming.key, iv, data)?;
+        let out = self.provider.aes256gcm_open(&self.incoming.key, iv, data)?;
         self.incoming.next += 1;
         Ok(out)
     }

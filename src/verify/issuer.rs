@@ -7,13 +7,14 @@ use std::collections::HashSet;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::cbor::Tag24;
-use crate::crypto::{sign1_x5chain, verify_sign1};
+use crate::crypto::sign1_x5chain;
 use crate::msg::mso::DigestAlgorithm;
 use crate::msg::{Document, MobileSecurityObject};
 
 use super::report::{Check, DocumentReport, Elements, Failure};
 use super::trust::TrustAnchors;
-use super::x5chain::{self, Profile};
+use super::x5chain::Profile;
+use super::{path_cache, VerifyOptions};
 
 /// The digest of `data` with `alg`, or `None` for an algorithm 18013-5 does not define.
 pub(crate) fn digest(alg: &DigestAlgorithm, data: &[u8]) -> Option<Vec<u8>> {
@@ -32,6 +33,7 @@ pub(crate) fn verify(
     doc: &Document,
     trust: &TrustAnchors,
     at: i64,
+    options: &VerifyOptions<'_>,
     report: &mut DocumentReport,
 ) -> Option<MobileSecurityObject> {
     let failures_before = report.failures.len();
@@ -39,7 +41,7 @@ pub(crate) fn verify(
 
     // 2021 9.3.3: the Document Signer certificate chains to a trusted IACA.
     let chain = sign1_x5chain(sign1).unwrap_or_default();
-    let chain = x5chain::validate(&chain, trust, Profile::DocumentSigner, at);
+    let chain = path_cache::validate(&chain, trust, Profile::DocumentSigner, at, options);
     report.issuer.document_signer = chain
         .leaf
         .as_ref()
@@ -77,7 +79,7 @@ pub(crate) fn verify(
     // The signature covers the payload bytes as received (verify_sign1 uses them unchanged).
     // Without a usable leaf key the chain failure above already says why.
     if let Some(key) = &chain.leaf_key {
-        match verify_sign1(sign1, key) {
+        match options.provider.verify_sign1(sign1, key) {
             Ok(()) => report.pass(Check::IssuerSignature),
             Err(_) => report.fail(Failure::IssuerSignatureInvalid),
         }

@@ -2,12 +2,13 @@
 //! readerAuth is a detached COSE_Sign1 over ReaderAuthenticationBytes, signed by the reader
 //! certificate (x5chain leaf) which chains to a trusted reader root.
 
-use crate::crypto::{sign1_x5chain, verify_sign1_detached};
+use crate::crypto::sign1_x5chain;
 use crate::msg::{DocRequest, SessionTranscriptBytes};
 
 use super::report::Failure;
 use super::trust::TrustAnchors;
-use super::x5chain::{self, Profile};
+use super::x5chain::Profile;
+use super::{path_cache, VerifyOptions};
 
 /// Who asked, as far as the holder can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,24 @@ pub fn reader_auth(
     reader_roots: &TrustAnchors,
     at: i64,
 ) -> ReaderIdentity {
+    reader_auth_with(
+        request,
+        transcript,
+        reader_roots,
+        at,
+        &VerifyOptions::default(),
+    )
+}
+
+/// [`reader_auth()`] with a chosen provider and, for a holder that meets the same readers
+/// again, a cache of reader certificate paths.
+pub fn reader_auth_with(
+    request: &DocRequest,
+    transcript: &SessionTranscriptBytes,
+    reader_roots: &TrustAnchors,
+    at: i64,
+    options: &VerifyOptions<'_>,
+) -> ReaderIdentity {
     let Some(sign1) = &request.reader_auth else {
         return ReaderIdentity::Unauthenticated;
     };
@@ -67,7 +86,7 @@ pub fn reader_auth(
             reason: Failure::MissingX5Chain,
         };
     };
-    let chain = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
+    let chain = path_cache::validate(&chain_der, reader_roots, Profile::ReaderAuth, at, options);
     let (Some(leaf), Some(key)) = (&chain.leaf, &chain.leaf_key) else {
         let reason = chain
             .failures
@@ -76,12 +95,14 @@ pub fn reader_auth(
             .unwrap_or(Failure::MissingX5Chain);
         return ReaderIdentity::Invalid { reason };
     };
-    if verify_sign1_detached(
-        sign1,
-        key,
-        &reader_authentication_bytes(transcript, request),
-    )
-    .is_err()
+    if options
+        .provider
+        .verify_sign1_detached(
+            sign1,
+            key,
+            &reader_authentication_bytes(transcript, request),
+        )
+        .is_err()
     {
         return ReaderIdentity::Invalid {
             reason: Failure::ReaderSignatureInvalid,

@@ -13,7 +13,7 @@ use x509_cert::{
     Certificate,
 };
 
-use crate::crypto::{certificate_public_key, verify_certificate_signature, CoseKey};
+use crate::crypto::{certificate_public_key, CoseKey, CryptoProvider};
 
 use super::report::{CertPosition, Failure};
 use super::trust::{TrustAnchor, TrustAnchors};
@@ -167,6 +167,17 @@ pub fn validate<'a>(
     profile: Profile,
     at: i64,
 ) -> ChainReport<'a> {
+    validate_with(chain, anchors, profile, at, CryptoProvider::default())
+}
+
+/// [`validate`], verifying signatures on `provider`.
+pub fn validate_with<'a>(
+    chain: &[Vec<u8>],
+    anchors: &'a TrustAnchors,
+    profile: Profile,
+    at: i64,
+    provider: CryptoProvider,
+) -> ChainReport<'a> {
     let mut report = ChainReport {
         leaf: None,
         leaf_key: None,
@@ -213,7 +224,10 @@ pub fn validate<'a>(
         }
         match certificate_public_key(issuer) {
             Ok(key) => {
-                if verify_certificate_signature(&chain[i], &key).is_err() {
+                if provider
+                    .verify_certificate_signature(&chain[i], &key)
+                    .is_err()
+                {
                     report
                         .failures
                         .push(invalid(position(i), "signature does not verify"));
@@ -235,8 +249,11 @@ pub fn validate<'a>(
         });
     } else {
         report.anchor = candidates.into_iter().find(|a| {
-            certificate_public_key(a.certificate())
-                .is_ok_and(|key| verify_certificate_signature(&chain[top], &key).is_ok())
+            certificate_public_key(a.certificate()).is_ok_and(|key| {
+                provider
+                    .verify_certificate_signature(&chain[top], &key)
+                    .is_ok()
+            })
         });
         if report.anchor.is_none() {
             report.failures.push(invalid(

@@ -194,7 +194,10 @@ impl SignKey {
 
 /// The ASN.1-signature verification algorithm for a curve and a hash (X.509 certificates may
 /// pair them freely).
-fn verification_alg(curve: Curve, hash: HashAlg) -> Option<&'static signature::EcdsaVerificationAlgorithm> {
+fn verification_alg(
+    curve: Curve,
+    hash: HashAlg,
+) -> Option<&'static signature::EcdsaVerificationAlgorithm> {
     use signature::*;
     Some(match (curve, hash) {
         (Curve::P256, HashAlg::Sha256) => &ECDSA_P256_SHA256_ASN1,
