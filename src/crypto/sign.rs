@@ -174,6 +174,13 @@ impl SoftwareSigner {
         let _ = provider;
         let invalid = |reason| CryptoError::InvalidPrivateKey { curve, reason };
         let scalar = "scalar is zero, not below the group order, or of the wrong length";
+        // RustCrypto's `from_slice` zero-pads scalars a few bytes short; every provider takes
+        // exactly the curve's length, as documented.
+        if curve.key_type() == Some(super::KeyType::Ec2)
+            && Some(bytes.len()) != curve.coordinate_len()
+        {
+            return Err(invalid(scalar));
+        }
         let key = match curve {
             Curve::P256 => {
                 SignKey::P256(ecdsa::SigningKey::from_slice(bytes).map_err(|_| invalid(scalar))?)
