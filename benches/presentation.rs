@@ -666,8 +666,12 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let filtered = args.iter().any(|a| !a.starts_with('-') && a != "paired");
     if !filtered {
+        // PAIRED_ROUNDS overrides the 41 rounds (more rounds: steadier medians on a busy machine).
         let rounds = if args.iter().any(|a| a == "--bench") {
-            41
+            std::env::var("PAIRED_ROUNDS")
+                .ok()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(41)
         } else {
             1
         };
