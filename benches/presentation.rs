@@ -560,9 +560,11 @@ fn parts(now: Instant, provider: CryptoProvider) -> Vec<Workload> {
     ]
 }
 
-/// Mean seconds per call of `f` over `iters` calls.
+/// Mean seconds of this thread's CPU time per call of `f` over `iters` calls. CPU time, not
+/// wall-clock time: on a machine shared by more runnable processes than cores, the time spent
+/// waiting for a CPU would otherwise land at random in the workload or in its baselines.
 fn seconds_per_call(f: &mut dyn FnMut(), iters: u32) -> f64 {
-    let start = Instant::now();
+    let start = cpu_time::ThreadTime::now();
     for _ in 0..iters {
         f();
     }
@@ -600,7 +602,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-/// Paired ratios, robust to a shared machine whose speed changes from second to second: each
+/// Paired ratios, robust to a shared machine whose speed changes from second to second (and
+/// timed in thread CPU time, see [`seconds_per_call`]): each
 /// round times ~3 ms of P-256 sign+verify, ~3 ms (at least one call) of the workload and ~3 ms of
 /// P-256 keygen+ECDH back to back, and takes the workload's time per call over each baseline's
 /// time per call of that same round; the table gives the median over the rounds (and the
