@@ -101,7 +101,7 @@ enum SignKey {
 /// drop; not `Clone`, not serializable, `Debug` redacted.
 ///
 /// ECDSA on the RustCrypto curves uses deterministic nonces (RFC 6979); on brainpoolP320r1 and
-/// brainpoolP512r1 (OpenSSL), and on P-256/384/521 with [`CryptoProvider::AWS_LC`], the nonce
+/// brainpoolP512r1 (OpenSSL), and on P-256/384/521 with `CryptoProvider::AWS_LC`, the nonce
 /// comes from the library's own DRBG.
 pub struct SoftwareSigner {
     key: SignKey,
