@@ -12,6 +12,8 @@ from pathlib import Path
 
 ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
 ORDER = ["baseline", "full_presentation", "holder_respond", "reader_verify"]
+# Groups of the aws-lc-rs provider (`cargo bench --features aws-lc`) follow their RustCrypto ones.
+ORDER = [g + suffix for g in ORDER for suffix in ("", "_aws_lc")]
 
 
 def median_ns(group: str, name: str) -> float:
@@ -41,6 +43,8 @@ def main() -> None:
     print("| benchmark | median | median ÷ sign+verify | fastest sample | fastest ÷ sign+verify |")
     print("|---|---:|---:|---:|---:|")
     for group in ORDER:
+        if not (ROOT / group).is_dir():
+            continue
         names = sorted(p.parent.parent.name for p in (ROOT / group).glob("*/new/estimates.json"))
         for name in names:
             med, fast = median_ns(group, name), fastest_ns(group, name)

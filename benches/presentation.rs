@@ -22,6 +22,12 @@
 //! whose speed changes from one second to the next, ratios taken within the same few
 //! milliseconds are far steadier than ratios of criterion medians taken a minute apart.
 //!
+//! Every workload runs once per crypto provider compiled in (`cargo bench --features aws-lc` adds
+//! aws-lc-rs): groups without a suffix are the RustCrypto provider, `*_aws_lc` the aws-lc-rs
+//! one. The units of every ratio, P-256 sign+verify and keygen+ECDH, are always RustCrypto's.
+//! `reader_verify/*_warm` verifies with a [`PathCache`] that already holds the Document
+//! Signer's path (a reader terminal seeing a known issuer again).
+//!
 //! Run: `cargo bench --bench presentation` (about 1.5 minutes on 2 cores), then
 //! `python3 benches/medians.py` to tabulate criterion's medians. `cargo test --bench
 //! presentation` runs every workload once (the checks included) as a smoke test.
@@ -36,7 +42,7 @@ use sha2::{Digest, Sha256};
 
 use mdl_proximity::cbor::Tag24;
 use mdl_proximity::crypto::{
-    verify_signature, Curve, EphemeralPrivateKey, SeededRng, Signer, SoftwareSigner,
+    CryptoProvider, Curve, EphemeralPrivateKey, SeededRng, Signer, SoftwareSigner,
 };
 use mdl_proximity::engagement::qr::{from_qr_uri, qr_uri};
 use mdl_proximity::holder::{Presenter, ReviewRequest, Selection};
@@ -50,7 +56,7 @@ use mdl_proximity::session::{
     HolderConfig, HolderEvent, HolderSession, Input, Output, ReaderConfig, ReaderEvent,
     ReaderSession, Session,
 };
-use mdl_proximity::verify::{TrustAnchors, VerificationReport};
+use mdl_proximity::verify::{self, PathCache, TrustAnchors, VerificationReport, VerifyOptions};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -139,8 +145,26 @@ const VARIANTS: [Variant; 6] = [
     Variant::on("brainpoolp256r1", Curve::BRAINPOOL_P256R1),
 ];
 
+/// The criterion group of `base` for `provider`: `base` for RustCrypto, `base_aws_lc` for
+/// aws-lc-rs (leaked: a few short strings per run).
+fn group(base: &str, provider: CryptoProvider) -> &'static str {
+    if provider == CryptoProvider::RUST_CRYPTO {
+        Box::leak(base.to_owned().into_boxed_str())
+    } else {
+        Box::leak(
+            format!(
+                "{base}_{}",
+                provider.name().replace('-', "_").replace("_rs", "")
+            )
+            .into_boxed_str(),
+        )
+    }
+}
+
 /// Everything issued once per variant, outside the timed loop.
 struct Fixture {
+    /// Computes everything on both sides.
+    provider: CryptoProvider,
     /// Curve of EDeviceKey / EReaderKey.
     session_curve: Curve,
     presenter: Presenter<Consent>,
@@ -152,7 +176,7 @@ struct Fixture {
 
 impl Fixture {
     /// Issues the variant's PKIs and credential.
-    fn new(variant: &Variant) -> Result<Self> {
+    fn new(variant: &Variant, provider: CryptoProvider) -> Result<Self> {
         let mut rng = SeededRng::new(0x6d646c);
         let spec = SampleMdl {
             issuer_curve: variant.issuer_curve,
@@ -161,13 +185,18 @@ impl Fixture {
             country: "UT",
             now: ISSUED,
         };
-        let (credential, pki) = sample_mdl_credential(&spec, &mut rng)?;
+        let (mut credential, pki) = sample_mdl_credential(&spec, &mut rng)?;
+        credential.device_key.set_provider(provider);
         let iacas = TrustAnchors::from_der(pki.iaca.der())?;
         let (reader_roots, reader_auth) = if variant.reader_auth {
             let reader = ReaderPki::generate(Curve::P256, ISSUED, &mut rng)?;
             let roots = TrustAnchors::from_der(reader.root.der())?;
             let auth = ReaderAuth {
-                signer: reader.reader_key.signer()?,
+                signer: SoftwareSigner::from_bytes_with(
+                    provider,
+                    Curve::P256,
+                    reader.reader_key.expose_secret(),
+                )?,
                 chain: vec![reader.reader.der().to_vec()],
             };
             (roots, Some(auth))
@@ -176,6 +205,7 @@ impl Fixture {
         };
         let hook: Consent = Box::new(consent(reader_auth.is_some()));
         Ok(Self {
+            provider,
             session_curve: variant.session_curve,
             presenter: Presenter::new(vec![credential.to_mdoc()?], hook, reader_roots),
             iacas,
@@ -187,17 +217,28 @@ impl Fixture {
     /// One whole presentation; returns the reader's verification report.
     fn present(&mut self, now: Instant) -> Result<VerificationReport> {
         let done = self.exchange(now)?;
-        Ok(done.reader.verify(&done.response, &self.iacas, AT.into()))
+        Ok(verify::response_with(
+            &done.response,
+            done.reader.transcript(),
+            &self.iacas,
+            Some(done.reader.e_reader_key()),
+            AT,
+            &VerifyOptions::default().with_provider(self.provider),
+        ))
     }
 
     /// Everything up to the reader holding the decrypted DeviceResponse (not yet verified).
     fn exchange(&mut self, now: Instant) -> Result<Exchanged> {
         // Holder: engagement, shown as a QR code.
-        let e_device_key = EphemeralPrivateKey::generate(self.session_curve, &mut self.rng)?;
+        let e_device_key =
+            EphemeralPrivateKey::generate_with(self.provider, self.session_curve, &mut self.rng)?;
         let engagement = Tag24::new(DeviceEngagement::new(e_device_key.public_key()?, vec![]));
         let uri = qr_uri(&engagement);
         let mut holder = HolderSession::new(
-            HolderConfig::default(),
+            HolderConfig {
+                provider: self.provider,
+                ..HolderConfig::default()
+            },
             e_device_key,
             engagement,
             Handover::Qr,
@@ -206,9 +247,13 @@ impl Fixture {
 
         // Reader: scans it, establishes the session and sends the request.
         let engagement = from_qr_uri(&uri)?;
-        let e_reader_key = ReaderSession::generate_key(&engagement, &mut self.rng)?;
+        let e_reader_key =
+            ReaderSession::generate_key_with(self.provider, &engagement, &mut self.rng)?;
         let mut reader = ReaderSession::new(
-            ReaderConfig::default(),
+            ReaderConfig {
+                provider: self.provider,
+                ..ReaderConfig::default()
+            },
             e_reader_key,
             engagement,
             Handover::Qr,
@@ -346,70 +391,85 @@ impl Workload {
 const MSG: [u8; 256] = [0x5a; 256];
 
 /// One P-256 ECDSA sign + verify, with a fixed key.
-fn sign_verify(seed: u64) -> impl FnMut() {
-    let signer = SoftwareSigner::generate(Curve::P256, &mut SeededRng::new(seed)).expect("P-256");
+fn sign_verify(provider: CryptoProvider, seed: u64) -> impl FnMut() {
+    let signer = SoftwareSigner::generate_with(provider, Curve::P256, &mut SeededRng::new(seed))
+        .expect("P-256");
     let (public, alg) = (signer.public_key(), signer.algorithm());
     move || {
         let sig = signer.sign(black_box(&MSG)).expect("P-256 signs");
-        verify_signature(&public, alg, &MSG, &sig).expect("own signature verifies");
+        provider
+            .verify_signature(&public, alg, &MSG, &sig)
+            .expect("own signature verifies");
     }
 }
 
 /// One P-256 key generation (scalar and public key) + ECDH with a fixed peer.
-fn keygen_ecdh(seed: u64) -> impl FnMut() {
+fn keygen_ecdh(provider: CryptoProvider, seed: u64) -> impl FnMut() {
     let mut rng = SeededRng::new(seed);
-    let peer = EphemeralPrivateKey::generate(Curve::P256, &mut rng)
+    let peer = EphemeralPrivateKey::generate_with(provider, Curve::P256, &mut rng)
         .and_then(|k| k.public_key())
         .expect("P-256 peer key");
     move || {
-        let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
+        let key =
+            EphemeralPrivateKey::generate_with(provider, Curve::P256, &mut rng).expect("P-256 key");
         let public = key.public_key().expect("public key");
         let z = key.agree(black_box(&peer)).expect("ECDH");
         black_box((public, z));
     }
 }
 
-fn baselines() -> Vec<Workload> {
+fn baselines(provider: CryptoProvider) -> Vec<Workload> {
+    let g = group("baseline", provider);
     let mut rng = SeededRng::new(7);
-    let signer = SoftwareSigner::generate(Curve::P256, &mut rng).expect("P-256 key");
+    let signer = SoftwareSigner::generate_with(provider, Curve::P256, &mut rng).expect("P-256 key");
     let verifier = (signer.public_key(), signer.algorithm());
     let sig = signer.sign(&MSG).expect("P-256 signs");
-    let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
-    let peer = EphemeralPrivateKey::generate(Curve::P256, &mut rng)
+    let key =
+        EphemeralPrivateKey::generate_with(provider, Curve::P256, &mut rng).expect("P-256 key");
+    let peer = EphemeralPrivateKey::generate_with(provider, Curve::P256, &mut rng)
         .and_then(|k| k.public_key())
         .expect("P-256 peer key");
     let kib = [0xa5_u8; 1024];
     vec![
-        Workload::new("baseline", "p256_sign_verify", sign_verify(7)),
-        Workload::new("baseline", "p256_sign", move || {
+        Workload::new(g, "p256_sign_verify", sign_verify(provider, 7)),
+        Workload::new(g, "p256_sign", move || {
             black_box(signer.sign(black_box(&MSG)).expect("P-256 signs"));
         }),
-        Workload::new("baseline", "p256_verify", move || {
+        Workload::new(g, "p256_verify", move || {
             let (public, alg) = &verifier;
-            verify_signature(public, *alg, black_box(&MSG), &sig).expect("verifies");
+            provider
+                .verify_signature(public, *alg, black_box(&MSG), &sig)
+                .expect("verifies");
         }),
-        Workload::new("baseline", "p256_keygen_ecdh", keygen_ecdh(8)),
+        Workload::new(g, "p256_keygen_ecdh", keygen_ecdh(provider, 8)),
         // The two halves of the above: a fixed-base and a variable-base scalar multiplication.
-        Workload::new("baseline", "p256_keygen", move || {
-            let key = EphemeralPrivateKey::generate(Curve::P256, &mut rng).expect("P-256 key");
+        Workload::new(g, "p256_keygen", move || {
+            let key = EphemeralPrivateKey::generate_with(provider, Curve::P256, &mut rng)
+                .expect("P-256 key");
             black_box(key.public_key().expect("public key"));
         }),
-        Workload::new("baseline", "p256_ecdh", move || {
+        Workload::new(g, "p256_ecdh", move || {
             black_box(key.agree(black_box(&peer)).expect("ECDH"));
         }),
-        Workload::new("baseline", "sha256_1kib", move || {
-            black_box(Sha256::digest(black_box(&kib)));
+        Workload::new(g, "sha256_1kib", move || {
+            if provider == CryptoProvider::RUST_CRYPTO {
+                black_box(Sha256::digest(black_box(&kib)));
+            } else {
+                black_box(provider.sha256(black_box(&kib)));
+            }
         }),
     ]
 }
 
 /// Every variant, each checked once (report valid, the 6 elements verified) before timing.
-fn presentations(now: Instant) -> Vec<Workload> {
+fn presentations(now: Instant, provider: CryptoProvider) -> Vec<Workload> {
+    let g = group("full_presentation", provider);
     VARIANTS
         .iter()
         .map(|variant| {
             let name = variant.name;
-            let mut fx = Fixture::new(variant).unwrap_or_else(|e| panic!("{name}: fixture: {e}"));
+            let mut fx =
+                Fixture::new(variant, provider).unwrap_or_else(|e| panic!("{name}: fixture: {e}"));
             let report = fx
                 .present(now)
                 .unwrap_or_else(|e| panic!("{name}: presentation: {e}"));
@@ -419,10 +479,10 @@ fn presentations(now: Instant) -> Vec<Workload> {
                 .unwrap_or_else(|e| panic!("{name}: exchange: {e}"))
                 .sizes;
             eprintln!(
-                "{name}: mdoc: URI {uri} B, SessionEstablishment {establishment} B, \
+                "{g}/{name}: mdoc: URI {uri} B, SessionEstablishment {establishment} B, \
                  response SessionData {response} B"
             );
-            Workload::new("full_presentation", name, move || {
+            Workload::new(g, name, move || {
                 black_box(
                     fx.present(now)
                         .expect("the presentation succeeded before timing"),
@@ -432,9 +492,10 @@ fn presentations(now: Instant) -> Vec<Workload> {
         .collect()
 }
 
-/// `verify::response` and `Presenter::respond` alone, on P-256 with deviceSignature.
-fn parts(now: Instant) -> Vec<Workload> {
-    let mut fx = Fixture::new(&VARIANTS[0]).expect("P-256 fixture");
+/// `verify::response` (with no path cache, and with a warm one) and `Presenter::respond` alone,
+/// on P-256 with deviceSignature.
+fn parts(now: Instant, provider: CryptoProvider) -> Vec<Workload> {
+    let mut fx = Fixture::new(&VARIANTS[0], provider).expect("P-256 fixture");
     let verified = fx.exchange(now).expect("P-256 exchange");
     let answered = fx.exchange(now).expect("P-256 exchange");
     let request = fx
@@ -445,23 +506,58 @@ fn parts(now: Instant) -> Vec<Workload> {
         iacas,
         ..
     } = fx;
-    let verify = move || {
-        verified
-            .reader
-            .verify(&verified.response, &iacas, AT.into())
+    let verified = std::rc::Rc::new(verified);
+    let iacas = std::rc::Rc::new(iacas);
+    let cache = std::rc::Rc::new(PathCache::default());
+    let verify = {
+        let (verified, iacas) = (verified.clone(), iacas.clone());
+        move || {
+            verify::response_with(
+                &verified.response,
+                verified.reader.transcript(),
+                &iacas,
+                Some(verified.reader.e_reader_key()),
+                AT,
+                &VerifyOptions::default().with_provider(provider),
+            )
+        }
     };
-    let report = verify();
-    check(&report, "reader_verify").unwrap_or_else(|e| panic!("{e}"));
+    let verify_warm = {
+        let cache = cache.clone();
+        move || {
+            verify::response_with(
+                &verified.response,
+                verified.reader.transcript(),
+                &iacas,
+                Some(verified.reader.e_reader_key()),
+                AT,
+                &VerifyOptions::default()
+                    .with_provider(provider)
+                    .with_path_cache(&cache),
+            )
+        }
+    };
+    check(&verify(), "reader_verify").unwrap_or_else(|e| panic!("{e}"));
+    check(&verify_warm(), "reader_verify (cache filled)").unwrap_or_else(|e| panic!("{e}"));
+    check(&verify_warm(), "reader_verify (warm)").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        cache.stats().hits,
+        1,
+        "the second verification hits the path cache"
+    );
     // The 2021 Table 5 data-model check alone, on the verified elements (part of verify).
-    let elements = report.documents()[0].issuer_elements().clone();
+    let elements = verify().documents()[0].issuer_elements().clone();
     vec![
-        Workload::new("reader_verify", "p256", move || {
+        Workload::new(group("reader_verify", provider), "p256", move || {
             black_box(verify());
         }),
-        Workload::new("reader_data_model", "p256", move || {
+        Workload::new(group("reader_data_model", provider), "p256", move || {
             black_box(mdl_proximity::verify::mdl_model::check(&elements));
         }),
-        Workload::new("holder_respond", "p256", move || {
+        Workload::new(group("reader_verify", provider), "p256_warm", move || {
+            black_box(verify_warm());
+        }),
+        Workload::new(group("holder_respond", provider), "p256", move || {
             black_box(
                 presenter
                     .respond(&request, answered.reader.transcript(), AT)
@@ -471,9 +567,11 @@ fn parts(now: Instant) -> Vec<Workload> {
     ]
 }
 
-/// Mean seconds per call of `f` over `iters` calls.
+/// Mean seconds of this thread's CPU time per call of `f` over `iters` calls. CPU time, not
+/// wall-clock time: on a machine shared by more runnable processes than cores, the time spent
+/// waiting for a CPU would otherwise land at random in the workload or in its baselines.
 fn seconds_per_call(f: &mut dyn FnMut(), iters: u32) -> f64 {
-    let start = Instant::now();
+    let start = cpu_time::ThreadTime::now();
     for _ in 0..iters {
         f();
     }
@@ -511,14 +609,16 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-/// Paired ratios, robust to a shared machine whose speed changes from second to second: each
+/// Paired ratios, robust to a shared machine whose speed changes from second to second (and
+/// timed in thread CPU time, see [`seconds_per_call`]): each
 /// round times ~3 ms of P-256 sign+verify, ~3 ms (at least one call) of the workload and ~3 ms of
 /// P-256 keygen+ECDH back to back, and takes the workload's time per call over each baseline's
 /// time per call of that same round; the table gives the median over the rounds (and the
 /// quartiles of the sign+verify ratio). Printed as Markdown.
 fn paired_ratios(workloads: &mut [Workload], rounds: usize) {
-    let mut sv = sign_verify(70);
-    let mut ke = keygen_ecdh(80);
+    // The units are RustCrypto's whatever providers are compiled in.
+    let mut sv = sign_verify(CryptoProvider::RUST_CRYPTO, 70);
+    let mut ke = keygen_ecdh(CryptoProvider::RUST_CRYPTO, 80);
     let (sv_calls, ke_calls) = (calls_per_chunk(&mut sv), calls_per_chunk(&mut ke));
     println!("\npaired ratios, median of {rounds} rounds (see benches/presentation.rs)\n");
     println!("| workload | median time | ÷ sign+verify | sign+verify quartiles | ÷ keygen+ECDH |");
@@ -558,9 +658,13 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
     let now = Instant::now();
-    let mut workloads = baselines();
-    workloads.extend(presentations(now));
-    workloads.extend(parts(now));
+    let mut workloads = Vec::new();
+    // RustCrypto first, then aws-lc-rs when compiled in.
+    for provider in CryptoProvider::all().iter().rev().copied() {
+        workloads.extend(baselines(provider));
+        workloads.extend(presentations(now, provider));
+        workloads.extend(parts(now, provider));
+    }
     for w in &mut workloads {
         let mut group = criterion.benchmark_group(w.group);
         group.bench_function(w.name, |b| b.iter(&mut w.run));
@@ -572,8 +676,12 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let filtered = args.iter().any(|a| !a.starts_with('-') && a != "paired");
     if !filtered {
+        // PAIRED_ROUNDS overrides the 41 rounds (more rounds: steadier medians on a busy machine).
         let rounds = if args.iter().any(|a| a == "--bench") {
-            41
+            std::env::var("PAIRED_ROUNDS")
+                .ok()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(41)
         } else {
             1
         };

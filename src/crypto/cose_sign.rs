@@ -6,7 +6,7 @@ use coset::{
     RegisteredLabelWithPrivate, SignatureContext,
 };
 
-use super::{sign::verify_signature, CoseKey, CryptoError, Signer};
+use super::{CoseKey, CryptoError, CryptoProvider, Signer};
 
 /// COSE header label of x5chain (RFC 9360).
 pub const X5CHAIN_LABEL: i64 = 33;
@@ -75,7 +75,12 @@ pub fn sign1_algorithm(sign1: &CoseSign1) -> Result<Algorithm, CryptoError> {
     }
 }
 
-fn verify_over(sign1: &CoseSign1, key: &CoseKey, payload: &[u8]) -> Result<(), CryptoError> {
+fn verify_over(
+    provider: CryptoProvider,
+    sign1: &CoseSign1,
+    key: &CoseKey,
+    payload: &[u8],
+) -> Result<(), CryptoError> {
     let alg = sign1_algorithm(sign1)?;
     // The protected header is signed as received (coset keeps the original bytes).
     let data = coset::sig_structure_data(
@@ -85,11 +90,21 @@ fn verify_over(sign1: &CoseSign1, key: &CoseKey, payload: &[u8]) -> Result<(), C
         &[],
         payload,
     );
-    verify_signature(key, alg, &data, &sign1.signature)
+    provider.verify_signature(key, alg, &data, &sign1.signature)
 }
 
-/// Verifies a COSE_Sign1 whose payload is detached (null) against `detached_payload`.
+/// Verifies a COSE_Sign1 whose payload is detached (null) against `detached_payload`, on
+/// [`CryptoProvider::default`] ([`CryptoProvider::verify_sign1_detached`] takes a provider).
 pub fn verify_sign1_detached(
+    sign1: &CoseSign1,
+    key: &CoseKey,
+    detached_payload: &[u8],
+) -> Result<(), CryptoError> {
+    verify_sign1_detached_with(CryptoProvider::default(), sign1, key, detached_payload)
+}
+
+pub(crate) fn verify_sign1_detached_with(
+    provider: CryptoProvider,
     sign1: &CoseSign1,
     key: &CoseKey,
     detached_payload: &[u8],
@@ -99,16 +114,25 @@ pub fn verify_sign1_detached(
             "payload is embedded, expected detached (null)",
         ));
     }
-    verify_over(sign1, key, detached_payload)
+    verify_over(provider, sign1, key, detached_payload)
 }
 
-/// Verifies a COSE_Sign1 over its embedded payload.
+/// Verifies a COSE_Sign1 over its embedded payload, on [`CryptoProvider::default`]
+/// ([`CryptoProvider::verify_sign1`] takes a provider).
 pub fn verify_sign1(sign1: &CoseSign1, key: &CoseKey) -> Result<(), CryptoError> {
+    verify_sign1_with(CryptoProvider::default(), sign1, key)
+}
+
+pub(crate) fn verify_sign1_with(
+    provider: CryptoProvider,
+    sign1: &CoseSign1,
+    key: &CoseKey,
+) -> Result<(), CryptoError> {
     let payload = sign1
         .payload
         .as_deref()
         .ok_or(CryptoError::MalformedCose("payload is detached (null)"))?;
-    verify_over(sign1, key, payload)
+    verify_over(provider, sign1, key, payload)
 }
 
 /// The certificates of x5chain (leaf first), from the unprotected or the protected header,

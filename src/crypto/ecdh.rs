@@ -8,7 +8,10 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{ec, CoseKey, CryptoError, Curve};
+use super::{ec, CoseKey, CryptoError, CryptoProvider, Curve};
+
+#[cfg(feature = "aws-lc")]
+use super::provider::aws_lc;
 
 #[cfg(feature = "openssl")]
 use super::ossl::{self, OsslKey};
@@ -42,6 +45,8 @@ pub(crate) enum KaSecret {
     X448(Zeroizing<[u8; 56]>),
     #[cfg(feature = "openssl")]
     Ossl(OsslKey),
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc::KaKey),
 }
 
 fn unsupported_without_openssl(curve: Curve) -> CryptoError {
@@ -50,9 +55,16 @@ fn unsupported_without_openssl(curve: Curve) -> CryptoError {
 
 impl KaSecret {
     pub(crate) fn generate<R: CryptoRng + ?Sized>(
+        provider: CryptoProvider,
         curve: Curve,
         rng: &mut R,
     ) -> Result<Self, CryptoError> {
+        #[cfg(feature = "aws-lc")]
+        if provider.aws_lc_for(curve) && aws_lc::KaKey::handles(curve) {
+            return Self::generate_aws_lc(curve, rng);
+        }
+        #[cfg(not(feature = "aws-lc"))]
+        let _ = provider;
         Ok(match curve {
             Curve::P256 => Self::P256(SecretKey::generate_from_rng(rng)),
             Curve::P384 => Self::P384(SecretKey::generate_from_rng(rng)),
@@ -75,7 +87,47 @@ impl KaSecret {
         })
     }
 
-    pub(crate) fn from_bytes(curve: Curve, bytes: &[u8]) -> Result<Self, CryptoError> {
+    /// A key in AWS-LC from scalar bytes the caller's RNG drew, retrying out-of-range draws
+    /// (for P-521 the top byte is masked to the one bit a 521-bit scalar has there).
+    #[cfg(feature = "aws-lc")]
+    fn generate_aws_lc<R: CryptoRng + ?Sized>(
+        curve: Curve,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
+        let len = curve
+            .coordinate_len()
+            .ok_or(CryptoError::UnsupportedCurve(curve))?;
+        let mut buf = Zeroizing::new(vec![0u8; len]);
+        // Scalars must be in [1, n): a draw fails with probability < 2^-32 on these curves
+        // (P-521 once its top byte is masked), so 128 failures in a row means a broken RNG.
+        for _ in 0..128 {
+            rng.fill_bytes(&mut buf);
+            if curve == Curve::P521 {
+                buf[0] &= 0x01;
+            }
+            match aws_lc::KaKey::from_bytes(curve, &buf) {
+                Ok(k) => return Ok(Self::AwsLc(k)),
+                Err(CryptoError::InvalidPrivateKey { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(CryptoError::InvalidPrivateKey {
+            curve,
+            reason: "RNG produced no valid scalar in 128 draws",
+        })
+    }
+
+    pub(crate) fn from_bytes(
+        provider: CryptoProvider,
+        curve: Curve,
+        bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        #[cfg(feature = "aws-lc")]
+        if provider.aws_lc_for(curve) && aws_lc::KaKey::handles(curve) {
+            return aws_lc::KaKey::from_bytes(curve, bytes).map(Self::AwsLc);
+        }
+        #[cfg(not(feature = "aws-lc"))]
+        let _ = provider;
         let invalid = |reason| CryptoError::InvalidPrivateKey { curve, reason };
         let len = curve
             .coordinate_len()
@@ -121,6 +173,8 @@ impl KaSecret {
             Self::X448(_) => Curve::X448,
             #[cfg(feature = "openssl")]
             Self::Ossl(k) => k.curve(),
+            #[cfg(feature = "aws-lc")]
+            Self::AwsLc(k) => k.curve(),
         }
     }
 
@@ -148,6 +202,8 @@ impl KaSecret {
             }
             #[cfg(feature = "openssl")]
             Self::Ossl(k) => k.public_cose()?,
+            #[cfg(feature = "aws-lc")]
+            Self::AwsLc(k) => k.public_cose()?,
         })
     }
 
@@ -189,6 +245,8 @@ impl KaSecret {
             }
             #[cfg(feature = "openssl")]
             Self::Ossl(k) => k.agree(&ec::sec1_point(curve, peer)?)?,
+            #[cfg(feature = "aws-lc")]
+            Self::AwsLc(k) => k.agree(peer)?,
         };
         // RFC 7748 6.1: an all-zero output means the peer sent a low-order point. Checked for
         // every curve (cheap; impossible for a valid prime-order EC point).
@@ -216,7 +274,17 @@ impl EphemeralPrivateKey {
     /// Fails with [`CryptoError::UnsupportedCurve`] for a signature-only or unknown curve, and
     /// for brainpoolP320r1/P512r1 when built without the `openssl` feature.
     pub fn generate<R: CryptoRng + ?Sized>(curve: Curve, rng: &mut R) -> Result<Self, CryptoError> {
-        Self::new(KaSecret::generate(curve, rng)?)
+        Self::generate_with(CryptoProvider::default(), curve, rng)
+    }
+
+    /// [`generate`](Self::generate) with `provider` computing this key's public key and every
+    /// key agreement it takes part in.
+    pub fn generate_with<R: CryptoRng + ?Sized>(
+        provider: CryptoProvider,
+        curve: Curve,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
+        Self::new(KaSecret::generate(provider, curve, rng)?)
     }
 
     fn new(secret: KaSecret) -> Result<Self, CryptoError> {
@@ -228,7 +296,16 @@ impl EphemeralPrivateKey {
     /// (P-521: 66 bytes), the 32/56-byte RFC 7748 scalar for X25519/X448. Used to replay
     /// Annex D and other test vectors.
     pub fn from_bytes(curve: Curve, bytes: &[u8]) -> Result<Self, CryptoError> {
-        Self::new(KaSecret::from_bytes(curve, bytes)?)
+        Self::from_bytes_with(CryptoProvider::default(), curve, bytes)
+    }
+
+    /// [`from_bytes`](Self::from_bytes) on `provider`.
+    pub fn from_bytes_with(
+        provider: CryptoProvider,
+        curve: Curve,
+        bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        Self::new(KaSecret::from_bytes(provider, curve, bytes)?)
     }
 
     /// The curve of this key.

@@ -7,15 +7,12 @@ use coset::{
     iana::Algorithm, CborSerializable as _, CoseMac0, CoseMac0Builder, HeaderBuilder, MacContext,
     RegisteredLabelWithPrivate,
 };
-use hmac::{Hmac, KeyInit, Mac};
 use rand_core::CryptoRng;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{
-    ecdh::KaSecret, session::hkdf32, session_salt, CoseKey, CryptoError, Curve,
-    EphemeralPrivateKey, SharedSecret,
+    ecdh::KaSecret, CoseKey, CryptoError, CryptoProvider, Curve, EphemeralPrivateKey, SharedSecret,
 };
 
 /// Key agreement with the static device key SDeviceKey, whose public part is the MSO's
@@ -39,13 +36,31 @@ pub struct SoftwareDeviceKey {
 impl SoftwareDeviceKey {
     /// A fresh key on `curve` (any key-agreement curve), drawing randomness only from `rng`.
     pub fn generate<R: CryptoRng + ?Sized>(curve: Curve, rng: &mut R) -> Result<Self, CryptoError> {
-        Self::from_secret(KaSecret::generate(curve, rng)?)
+        Self::generate_with(CryptoProvider::default(), curve, rng)
+    }
+
+    /// [`generate`](Self::generate) on `provider`.
+    pub fn generate_with<R: CryptoRng + ?Sized>(
+        provider: CryptoProvider,
+        curve: Curve,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
+        Self::from_secret(KaSecret::generate(provider, curve, rng)?)
     }
 
     /// A key from its private bytes (as [`EphemeralPrivateKey::from_bytes`]); e.g. Annex D's
     /// SDeviceKey.Priv.
     pub fn from_bytes(curve: Curve, bytes: &[u8]) -> Result<Self, CryptoError> {
-        Self::from_secret(KaSecret::from_bytes(curve, bytes)?)
+        Self::from_bytes_with(CryptoProvider::default(), curve, bytes)
+    }
+
+    /// [`from_bytes`](Self::from_bytes) on `provider`.
+    pub fn from_bytes_with(
+        provider: CryptoProvider,
+        curve: Curve,
+        bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        Self::from_secret(KaSecret::from_bytes(provider, curve, bytes)?)
     }
 
     fn from_secret(secret: KaSecret) -> Result<Self, CryptoError> {
@@ -73,17 +88,30 @@ impl fmt::Debug for SoftwareDeviceKey {
 }
 
 /// EMacKey (2021 9.1.3.5). Zeroized on drop; not `Clone`, not serializable, `Debug` redacted.
-pub struct EMacKey(Zeroizing<[u8; 32]>);
+/// Its HMAC runs on the provider it was derived with.
+pub struct EMacKey {
+    key: Zeroizing<[u8; 32]>,
+    provider: CryptoProvider,
+}
 
 impl EMacKey {
     /// EMacKey = HKDF-SHA256(Z, salt = SHA-256(SessionTranscriptBytes), info "EMacKey", 32),
     /// with Z = ECDH(SDeviceKey, EReaderKey) and SessionTranscriptBytes in tag-24 form.
     pub fn derive(shared: &SharedSecret, session_transcript_bytes: &[u8]) -> Self {
-        Self(hkdf32(
-            shared.expose_secret(),
-            &session_salt(session_transcript_bytes),
-            b"EMacKey",
-        ))
+        Self::derive_with(CryptoProvider::default(), shared, session_transcript_bytes)
+    }
+
+    /// [`derive`](Self::derive) with `provider`'s HKDF; the key's HMAC runs on it too.
+    pub fn derive_with(
+        provider: CryptoProvider,
+        shared: &SharedSecret,
+        session_transcript_bytes: &[u8],
+    ) -> Self {
+        let salt = provider.sha256(session_transcript_bytes);
+        Self {
+            key: provider.hkdf_sha256(shared.expose_secret(), &salt, b"EMacKey"),
+            provider,
+        }
     }
 
     /// The holder's side: ECDH of SDeviceKey with EReaderKey.Pub.
@@ -104,7 +132,24 @@ impl EMacKey {
         device_key: &CoseKey,
         session_transcript_bytes: &[u8],
     ) -> Result<Self, CryptoError> {
-        Ok(Self::derive(
+        Self::for_reader_with(
+            CryptoProvider::default(),
+            e_reader_key,
+            device_key,
+            session_transcript_bytes,
+        )
+    }
+
+    /// [`for_reader`](Self::for_reader) with `provider`'s HKDF and HMAC (the ECDH runs on the
+    /// provider of `e_reader_key`).
+    pub fn for_reader_with(
+        provider: CryptoProvider,
+        e_reader_key: &EphemeralPrivateKey,
+        device_key: &CoseKey,
+        session_transcript_bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        Ok(Self::derive_with(
+            provider,
             &e_reader_key.agree(device_key)?,
             session_transcript_bytes,
         ))
@@ -112,16 +157,13 @@ impl EMacKey {
 
     /// The key bytes, for comparing against test vectors (Annex D `emac_key`) only.
     pub fn expose_secret(&self) -> &[u8; 32] {
-        &self.0
+        &self.key
     }
 
     fn tag(&self, data: &[u8]) -> Vec<u8> {
-        // HMAC accepts keys of any length, so this cannot fail.
-        #[allow(clippy::expect_used)]
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_slice())
-            .expect("HMAC takes any key length");
-        mac.update(data);
-        mac.finalize().into_bytes().to_vec()
+        self.provider
+            .hmac_sha256(self.key.as_slice(), data)
+            .to_vec()
     }
 }
 

@@ -1,6 +1,10 @@
 //! Cryptography of 18013-5 behind one boundary: curves, COSE keys, key agreement, session
 //! encryption, MACs and signatures.
 //!
+//! Which library computes what is a [`CryptoProvider`]: pure Rust by default, aws-lc-rs with
+//! feature `aws-lc` (then also the default). Constructors and functions without a provider
+//! argument use [`CryptoProvider::default`]; the `_with` forms take one.
+//!
 //! Randomness is always an argument (`&mut impl rand_core::CryptoRng`); nothing here reads the
 //! operating system's RNG. Secrets are zeroized on drop, are neither `Clone` nor serializable,
 //! and print as `<redacted>`.
@@ -32,6 +36,7 @@ mod error;
 mod mac;
 #[cfg(feature = "openssl")]
 mod ossl;
+mod provider;
 mod role;
 mod seeded_rng;
 mod session;
@@ -51,6 +56,7 @@ pub use mac::{
     create_device_mac, device_mac_bytes, verify_device_mac, DeviceKeyAgreement, EMacKey,
     SoftwareDeviceKey,
 };
+pub use provider::CryptoProvider;
 pub use role::Role;
 pub use seeded_rng::SeededRng;
 pub use session::{session_salt, SessionCipher, SessionKeys};

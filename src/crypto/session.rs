@@ -2,17 +2,13 @@
 
 use std::fmt;
 
-use aes_gcm::{
-    aead::{Aead, KeyInit, Payload},
-    Aes256Gcm, Nonce,
-};
 use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::{CryptoError, Role, SharedSecret};
+use super::{CryptoError, CryptoProvider, Role, SharedSecret};
 
-/// HKDF-SHA256(ikm, salt, info) to 32 bytes.
+/// HKDF-SHA256(ikm, salt, info) to 32 bytes (the RustCrypto provider's HKDF).
 pub(crate) fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
     let mut okm = Zeroizing::new([0u8; 32]);
     // 32 bytes is far below HKDF-SHA256's limit of 255·32, so `expand` cannot fail.
@@ -30,9 +26,11 @@ pub fn session_salt(session_transcript_bytes: &[u8]) -> [u8; 32] {
 }
 
 /// SKReader and SKDevice, for one side of a session. Zeroized on drop; not `Clone`, not
-/// serializable, `Debug` redacted.
+/// serializable, `Debug` redacted. The session's AES-256-GCM runs on the provider the keys were
+/// derived with.
 pub struct SessionKeys {
     role: Role,
+    provider: CryptoProvider,
     sk_reader: Zeroizing<[u8; 32]>,
     sk_device: Zeroizing<[u8; 32]>,
 }
@@ -42,11 +40,28 @@ impl SessionKeys {
     /// info "SKReader"/"SKDevice", 32) (2021 9.1.1.5). `session_transcript_bytes` is the
     /// tag-24 form (`d8 18 ...`), as received.
     pub fn derive(shared: &SharedSecret, session_transcript_bytes: &[u8], role: Role) -> Self {
-        let salt = session_salt(session_transcript_bytes);
+        Self::derive_with(
+            CryptoProvider::default(),
+            shared,
+            session_transcript_bytes,
+            role,
+        )
+    }
+
+    /// [`derive`](Self::derive) with `provider`'s SHA-256 and HKDF; the cipher made from these
+    /// keys encrypts with `provider`'s AES-256-GCM.
+    pub fn derive_with(
+        provider: CryptoProvider,
+        shared: &SharedSecret,
+        session_transcript_bytes: &[u8],
+        role: Role,
+    ) -> Self {
+        let salt = provider.sha256(session_transcript_bytes);
         Self {
             role,
-            sk_reader: hkdf32(shared.expose_secret(), &salt, b"SKReader"),
-            sk_device: hkdf32(shared.expose_secret(), &salt, b"SKDevice"),
+            provider,
+            sk_reader: provider.hkdf_sha256(shared.expose_secret(), &salt, b"SKReader"),
+            sk_device: provider.hkdf_sha256(shared.expose_secret(), &salt, b"SKDevice"),
         }
     }
 
@@ -104,11 +119,6 @@ impl Direction {
         iv[8..].copy_from_slice(&counter.to_be_bytes());
         Ok(iv)
     }
-
-    fn cipher(&self) -> Aes256Gcm {
-        // With the `zeroize` feature of aes-gcm the expanded key is wiped when dropped.
-        Aes256Gcm::new((&*self.key).into())
-    }
 }
 
 /// AES-256-GCM session encryption for one side (2021 9.1.1.5): encrypts what we send with our
@@ -122,6 +132,7 @@ impl Direction {
 /// (status 10) anyway.
 pub struct SessionCipher {
     role: Role,
+    provider: CryptoProvider,
     outgoing: Direction,
     incoming: Direction,
 }
@@ -135,6 +146,7 @@ impl SessionCipher {
         };
         Self {
             role: keys.role,
+            provider: keys.provider,
             outgoing: Direction::new(ours, keys.role),
             incoming: Direction::new(theirs, keys.role.peer()),
         }
@@ -159,16 +171,8 @@ impl SessionCipher {
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let iv = self.outgoing.iv()?;
         let out = self
-            .outgoing
-            .cipher()
-            .encrypt(
-                &Nonce::from(iv),
-                Payload {
-                    msg: plaintext,
-                    aad: &[],
-                },
-            )
-            .map_err(|_| CryptoError::Encrypt)?;
+            .provider
+            .aes256gcm_seal(&self.outgoing.key, iv, plaintext)?;
         self.outgoing.next += 1;
         Ok(out)
     }
@@ -176,17 +180,7 @@ impl SessionCipher {
     /// Decrypts the next incoming message (ciphertext ‖ tag).
     pub fn decrypt(&mut self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let iv = self.incoming.iv()?;
-        let out = self
-            .incoming
-            .cipher()
-            .decrypt(
-                &Nonce::from(iv),
-                Payload {
-                    msg: data,
-                    aad: &[],
-                },
-            )
-            .map_err(|_| CryptoError::Decrypt)?;
+        let out = self.provider.aes256gcm_open(&self.incoming.key, iv, data)?;
         self.incoming.next += 1;
         Ok(out)
     }
@@ -203,6 +197,7 @@ impl fmt::Debug for SessionCipher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionCipher")
             .field("role", &self.role)
+            .field("provider", &self.provider)
             .field("sent", &self.sent())
             .field("received", &self.received())
             .finish_non_exhaustive()

@@ -18,10 +18,12 @@ use rand_core::CryptoRng;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::{ec, CoseKey, CryptoError, Curve};
+use super::{ec, CoseKey, CryptoError, CryptoProvider, Curve};
 
 #[cfg(feature = "openssl")]
 use super::ossl::{self, OsslKey};
+#[cfg(feature = "aws-lc")]
+use super::provider::aws_lc;
 
 /// A signing key that may live outside this process (secure element, HSM, platform keystore).
 ///
@@ -91,13 +93,16 @@ enum SignKey {
     Ed448(Box<ed448_goldilocks::SigningKey>),
     #[cfg(feature = "openssl")]
     Ossl(OsslKey),
+    #[cfg(feature = "aws-lc")]
+    AwsLc(aws_lc::SignKey),
 }
 
 /// A private signing key held in memory, for every signature curve of 18013-5. Zeroized on
 /// drop; not `Clone`, not serializable, `Debug` redacted.
 ///
 /// ECDSA on the RustCrypto curves uses deterministic nonces (RFC 6979); on brainpoolP320r1 and
-/// brainpoolP512r1 (OpenSSL) the nonce comes from OpenSSL's DRBG.
+/// brainpoolP512r1 (OpenSSL), and on P-256/384/521 with `CryptoProvider::AWS_LC`, the nonce
+/// comes from the library's own DRBG.
 pub struct SoftwareSigner {
     key: SignKey,
     public: CoseKey,
@@ -106,6 +111,15 @@ pub struct SoftwareSigner {
 impl SoftwareSigner {
     /// A fresh key on `curve`, drawing randomness only from `rng`.
     pub fn generate<R: CryptoRng + ?Sized>(curve: Curve, rng: &mut R) -> Result<Self, CryptoError> {
+        Self::generate_with(CryptoProvider::default(), curve, rng)
+    }
+
+    /// [`generate`](Self::generate) on `provider` (the scalar or seed still comes from `rng`).
+    pub fn generate_with<R: CryptoRng + ?Sized>(
+        provider: CryptoProvider,
+        curve: Curve,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
         let len = match curve {
             Curve::ED25519 => 32,
             Curve::ED448 => 57,
@@ -126,7 +140,7 @@ impl SoftwareSigner {
             if curve == Curve::P521 {
                 buf[0] &= 0x01;
             }
-            match Self::from_bytes(curve, &buf) {
+            match Self::from_bytes_with(provider, curve, &buf) {
                 Err(CryptoError::InvalidPrivateKey { .. }) => continue,
                 other => return other,
             }
@@ -140,8 +154,33 @@ impl SoftwareSigner {
     /// A key from its private bytes: the big-endian scalar of the curve's length for ECDSA
     /// (P-521: 66 bytes), the 32-byte (Ed25519) or 57-byte (Ed448) secret key for EdDSA.
     pub fn from_bytes(curve: Curve, bytes: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_bytes_with(CryptoProvider::default(), curve, bytes)
+    }
+
+    /// [`from_bytes`](Self::from_bytes) on `provider`.
+    pub fn from_bytes_with(
+        provider: CryptoProvider,
+        curve: Curve,
+        bytes: &[u8],
+    ) -> Result<Self, CryptoError> {
+        #[cfg(feature = "aws-lc")]
+        if provider.aws_lc_for(curve) && aws_lc::SignKey::handles(curve) {
+            return Self::from_key(
+                curve,
+                SignKey::AwsLc(aws_lc::SignKey::from_bytes(curve, bytes)?),
+            );
+        }
+        #[cfg(not(feature = "aws-lc"))]
+        let _ = provider;
         let invalid = |reason| CryptoError::InvalidPrivateKey { curve, reason };
         let scalar = "scalar is zero, not below the group order, or of the wrong length";
+        // RustCrypto's `from_slice` zero-pads scalars a few bytes short; every provider takes
+        // exactly the curve's length, as documented.
+        if curve.key_type() == Some(super::KeyType::Ec2)
+            && Some(bytes.len()) != curve.coordinate_len()
+        {
+            return Err(invalid(scalar));
+        }
         let key = match curve {
             Curve::P256 => {
                 SignKey::P256(ecdsa::SigningKey::from_slice(bytes).map_err(|_| invalid(scalar))?)
@@ -189,6 +228,8 @@ impl SoftwareSigner {
             SignKey::Ed448(k) => CoseKey::okp(curve, k.verifying_key().to_bytes().to_vec()),
             #[cfg(feature = "openssl")]
             SignKey::Ossl(k) => k.public_cose()?,
+            #[cfg(feature = "aws-lc")]
+            SignKey::AwsLc(k) => k.public_cose(curve),
         };
         Ok(Self { key, public })
     }
@@ -239,6 +280,8 @@ impl Signer for SoftwareSigner {
                 let hash = ecdsa_hash(self.algorithm(), self.public.curve)?;
                 k.sign_prehash(&hash.digest(msg))?
             }
+            #[cfg(feature = "aws-lc")]
+            SignKey::AwsLc(k) => k.sign(msg)?,
         })
     }
 }
@@ -254,7 +297,20 @@ impl fmt::Debug for SoftwareSigner {
 /// The algorithm must fit the key's curve as in 18013-5 (e.g. ES256 needs P-256 or
 /// brainpoolP256r1), else [`CryptoError::UnsupportedAlgorithm`]. Ed25519 verification is strict
 /// (rejects small-order keys and non-canonical signatures).
+///
+/// Runs on [`CryptoProvider::default`]; [`CryptoProvider::verify_signature`] takes a provider.
 pub fn verify_signature(
+    key: &CoseKey,
+    alg: Algorithm,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), CryptoError> {
+    verify_signature_with(CryptoProvider::default(), key, alg, msg, sig)
+}
+
+/// [`verify_signature`] on `provider`.
+pub(crate) fn verify_signature_with(
+    provider: CryptoProvider,
     key: &CoseKey,
     alg: Algorithm,
     msg: &[u8],
@@ -270,7 +326,7 @@ pub fn verify_signature(
         ))),
         (Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512, _) => {
             let hash = ecdsa_hash(alg, curve)?;
-            verify_ecdsa_prehash(key, &hash.digest(msg), sig)
+            provider.verify_ecdsa_prehash(key, &provider.digest(hash, msg), sig)
         }
         (other, _) => Err(CryptoError::UnsupportedAlgorithm(format!("{other:?}"))),
     }
@@ -333,7 +389,8 @@ where
 }
 
 /// ECDSA verification of an r‖s signature over an already computed digest (any hash: X.509
-/// certificates may pair hashes and curves freely).
+/// certificates may pair hashes and curves freely), with RustCrypto or OpenSSL; see
+/// [`CryptoProvider`] for the dispatch.
 pub(crate) fn verify_ecdsa_prehash(
     key: &CoseKey,
     digest: &[u8],

@@ -10,8 +10,8 @@ use x509_cert::Certificate;
 
 use super::{
     ec,
-    sign::{verify_ecdsa_prehash, verify_eddsa, HashAlg},
-    CoseKey, CryptoError, Curve, EcY, KeyParams,
+    sign::{verify_eddsa, HashAlg},
+    CoseKey, CryptoError, CryptoProvider, Curve, EcY, KeyParams,
 };
 
 /// Object identifiers of public-key and signature algorithms and of named curves.
@@ -236,7 +236,19 @@ fn ecdsa_der_to_raw(sig: &[u8], len: usize) -> Result<Vec<u8>, CryptoError> {
 /// Verifies the signature of the certificate `cert_der` with its issuer's public key:
 /// ecdsa-with-SHA256/384/512 (any hash with any of our ECDSA curves) or Ed25519 / Ed448. The
 /// signed bytes are the TBSCertificate exactly as received.
+///
+/// Runs on [`CryptoProvider::default`]; [`CryptoProvider::verify_certificate_signature`] takes a
+/// provider.
 pub fn verify_certificate_signature(
+    cert_der: &[u8],
+    issuer_key: &CoseKey,
+) -> Result<(), CryptoError> {
+    verify_certificate_signature_with(CryptoProvider::default(), cert_der, issuer_key)
+}
+
+/// [`verify_certificate_signature`] on `provider`.
+pub(crate) fn verify_certificate_signature_with(
+    provider: CryptoProvider,
     cert_der: &[u8],
     issuer_key: &CoseKey,
 ) -> Result<(), CryptoError> {
@@ -262,7 +274,11 @@ pub fn verify_certificate_signature(
                 .curve
                 .coordinate_len()
                 .ok_or(CryptoError::UnsupportedCurve(issuer_key.curve))?;
-            verify_ecdsa_prehash(issuer_key, &hash.digest(&tbs), &ecdsa_der_to_raw(sig, len)?)
+            provider.verify_ecdsa_prehash(
+                issuer_key,
+                &provider.digest(hash, &tbs),
+                &ecdsa_der_to_raw(sig, len)?,
+            )
         }
         None if (*alg == oid::ED25519 && issuer_key.curve == Curve::ED25519)
             || (*alg == oid::ED448 && issuer_key.curve == Curve::ED448) =>

@@ -246,6 +246,7 @@ impl<C: ConsentHook> Presenter<C> {
                     transcript,
                     &self.reader_roots,
                     at.secs(),
+                    &crate::verify::VerifyOptions::default(),
                     &mut chains,
                 )
             } else {

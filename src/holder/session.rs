@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::cbor::{self, DecodeError, Limits, Tag24};
-use crate::crypto::{EphemeralPrivateKey, Role, SessionCipher, SessionKeys};
+use crate::crypto::{CryptoProvider, EphemeralPrivateKey, Role, SessionCipher, SessionKeys};
 use crate::msg::{
     DeviceEngagementBytes, DeviceRequest, DeviceResponse, Handover, ResponseStatus, SessionData,
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
@@ -20,6 +20,9 @@ pub struct HolderConfig {
     pub timeouts: Timeouts,
     /// Limits on what the reader may make us decode.
     pub limits: Limits,
+    /// Computes the session's HKDF and AES-256-GCM (the ECDH runs on the provider of the
+    /// EDeviceKey passed in). Default: [`CryptoProvider::fastest`].
+    pub provider: CryptoProvider,
 }
 
 /// What a holder session tells the application.
@@ -261,7 +264,12 @@ impl HolderSession {
             e_reader_key: msg.e_reader_key,
             handover: self.handover.clone(),
         });
-        let keys = SessionKeys::derive(&shared, &transcript.tagged_bytes(), Role::Holder);
+        let keys = SessionKeys::derive_with(
+            self.config.provider,
+            &shared,
+            &transcript.tagged_bytes(),
+            Role::Holder,
+        );
         let mut cipher = keys.into_cipher();
         let plaintext = cipher.decrypt(&msg.data.0).map_err(SessionError::Decrypt)?;
         self.state = State::Established(Box::new(Established {

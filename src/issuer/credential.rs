@@ -33,8 +33,8 @@ use crate::cbor::{
     self, Bstr, CborCodec, DecodeError, Fields, MapBuilder, ResultExt as _, Tag24, Value,
 };
 use crate::crypto::{
-    cose_key_label, CoseKey, CryptoError, Curve, DeviceKeyAgreement as _, SoftwareDeviceKey,
-    SoftwareSigner,
+    cose_key_label, CoseKey, CryptoError, CryptoProvider, Curve, DeviceKeyAgreement as _,
+    SoftwareDeviceKey, SoftwareSigner,
 };
 use crate::msg::{mso::MobileSecurityObject, response::IssuerSigned};
 
@@ -51,6 +51,8 @@ pub struct PrivateKey {
     curve: Curve,
     d: Zeroizing<Vec<u8>>,
     public: CoseKey,
+    /// What [`signer`](Self::signer) and [`key_agreement`](Self::key_agreement) compute with.
+    provider: CryptoProvider,
 }
 
 impl PrivateKey {
@@ -92,7 +94,20 @@ impl PrivateKey {
             curve,
             d: Zeroizing::new(d.to_vec()),
             public,
+            provider: CryptoProvider::default(),
         })
+    }
+
+    /// Makes [`signer`](Self::signer) and [`key_agreement`](Self::key_agreement) compute on
+    /// `provider` (default: [`CryptoProvider::default`]). For a holder, this is the provider of
+    /// deviceSignature and deviceMac: set it on [`Credential::device_key`].
+    pub fn set_provider(&mut self, provider: CryptoProvider) {
+        self.provider = provider;
+    }
+
+    /// The provider of [`signer`](Self::signer) and [`key_agreement`](Self::key_agreement).
+    pub fn provider(&self) -> CryptoProvider {
+        self.provider
     }
 
     /// The curve.
@@ -112,12 +127,12 @@ impl PrivateKey {
 
     /// A signer with this key (fails on X25519 / X448, which cannot sign).
     pub fn signer(&self) -> Result<SoftwareSigner, CryptoError> {
-        SoftwareSigner::from_bytes(self.curve, &self.d)
+        SoftwareSigner::from_bytes_with(self.provider, self.curve, &self.d)
     }
 
     /// Key agreement with this key, for deviceMac (fails on Ed25519 / Ed448).
     pub fn key_agreement(&self) -> Result<SoftwareDeviceKey, CryptoError> {
-        SoftwareDeviceKey::from_bytes(self.curve, &self.d)
+        SoftwareDeviceKey::from_bytes_with(self.provider, self.curve, &self.d)
     }
 
     /// The key as a COSE_Key map including `d` (-4).

@@ -3,7 +3,9 @@
 use std::time::Instant;
 
 use crate::cbor::{self, DecodeError, Limits, Tag24};
-use crate::crypto::{CoseKey, EphemeralPrivateKey, Role, SessionCipher, SessionKeys};
+use crate::crypto::{
+    CoseKey, CryptoProvider, EphemeralPrivateKey, Role, SessionCipher, SessionKeys,
+};
 use crate::msg::{
     DeviceEngagementBytes, DeviceRequest, DeviceResponse, Handover, SessionData,
     SessionEstablishment, SessionStatus, SessionTranscript, SessionTranscriptBytes,
@@ -26,6 +28,9 @@ pub struct ReaderConfig {
     pub timeouts: Timeouts,
     /// Limits on what the holder may make us decode.
     pub limits: Limits,
+    /// Computes the session's HKDF and AES-256-GCM (the ECDH runs on the provider of the
+    /// EReaderKey passed in). Default: [`CryptoProvider::fastest`].
+    pub provider: CryptoProvider,
 }
 
 /// What a reader session tells the application.
@@ -109,8 +114,13 @@ impl ReaderSession {
             e_reader_key: e_reader_key_bytes,
             handover,
         });
-        let cipher =
-            SessionKeys::derive(&shared, &transcript.tagged_bytes(), Role::Reader).into_cipher();
+        let cipher = SessionKeys::derive_with(
+            config.provider,
+            &shared,
+            &transcript.tagged_bytes(),
+            Role::Reader,
+        )
+        .into_cipher();
         let deadline = now + config.timeouts.establishment;
         Ok(Self {
             config,
@@ -149,8 +159,17 @@ impl ReaderSession {
         engagement: &DeviceEngagementBytes,
         rng: &mut R,
     ) -> Result<EphemeralPrivateKey, SessionError> {
+        Self::generate_key_with(CryptoProvider::default(), engagement, rng)
+    }
+
+    /// [`generate_key`](Self::generate_key) on `provider`.
+    pub fn generate_key_with<R: rand_core::CryptoRng + ?Sized>(
+        provider: CryptoProvider,
+        engagement: &DeviceEngagementBytes,
+        rng: &mut R,
+    ) -> Result<EphemeralPrivateKey, SessionError> {
         let curve = engagement.value().security.e_device_key.value().curve;
-        EphemeralPrivateKey::generate(curve, rng).map_err(SessionError::Crypto)
+        EphemeralPrivateKey::generate_with(provider, curve, rng).map_err(SessionError::Crypto)
     }
 
     // ---- getters ----------------------------------------------------------------------------

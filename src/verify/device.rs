@@ -2,14 +2,13 @@
 //! DeviceAuthenticationBytes with the MSO's device key, and keyAuthorizations for the
 //! device-signed elements.
 
-use crate::crypto::{
-    verify_device_mac, verify_sign1_detached, CryptoError, EMacKey, EphemeralPrivateKey,
-};
+use crate::crypto::{verify_device_mac, CryptoError, EMacKey, EphemeralPrivateKey};
 use crate::msg::mso::KeyAuthorizations;
 use crate::msg::response::DeviceAuth;
 use crate::msg::{Document, MobileSecurityObject, SessionTranscriptBytes};
 
 use super::report::{Check, DocumentReport, Elements, Failure};
+use super::VerifyOptions;
 
 /// `#6.24(bstr .cbor ["DeviceAuthentication", SessionTranscript, DocType,
 /// DeviceNameSpacesBytes])`, assembled from the transcript's and the document's bytes as held
@@ -53,13 +52,15 @@ pub(crate) fn verify(
     mso: &MobileSecurityObject,
     transcript: &SessionTranscriptBytes,
     e_reader_key: Option<&EphemeralPrivateKey>,
+    options: &VerifyOptions<'_>,
     report: &mut DocumentReport,
 ) {
+    let provider = options.provider;
     let payload = device_authentication_bytes(transcript, doc);
     let device_key = &mso.device_key_info.device_key;
     let authenticated = match &doc.device_signed.device_auth {
         DeviceAuth::Signature(sig) => {
-            match verify_sign1_detached(sig.inner(), device_key, &payload) {
+            match provider.verify_sign1_detached(sig.inner(), device_key, &payload) {
                 Ok(()) => {
                     report.pass(Check::DeviceSignature);
                     true
@@ -77,9 +78,13 @@ pub(crate) fn verify(
                 false
             }
             Some(e_reader_key) => {
-                let result =
-                    EMacKey::for_reader(e_reader_key, device_key, &transcript.tagged_bytes())
-                        .and_then(|key| verify_device_mac(&key, mac.inner(), &payload));
+                let result = EMacKey::for_reader_with(
+                    provider,
+                    e_reader_key,
+                    device_key,
+                    &transcript.tagged_bytes(),
+                )
+                .and_then(|key| verify_device_mac(&key, mac.inner(), &payload));
                 match result {
                     Ok(()) => {
                         report.pass(Check::DeviceMac);

@@ -7,13 +7,14 @@ use std::collections::HashSet;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::cbor::Tag24;
-use crate::crypto::{sign1_x5chain, verify_sign1};
+use crate::crypto::sign1_x5chain;
 use crate::msg::mso::DigestAlgorithm;
 use crate::msg::{Document, MobileSecurityObject};
 
 use super::report::{Check, DocumentReport, Elements, Failure};
 use super::trust::TrustAnchors;
 use super::x5chain::{self, Profile};
+use super::{path_cache, VerifyOptions};
 
 /// The digest of `data` with `alg`, or `None` for an algorithm 18013-5 does not define.
 pub(crate) fn digest(alg: &DigestAlgorithm, data: &[u8]) -> Option<Vec<u8>> {
@@ -41,6 +42,7 @@ pub(crate) fn verify<'a>(
     doc: &Document,
     trust: &'a TrustAnchors,
     at: i64,
+    options: &VerifyOptions<'_>,
     report: &mut DocumentReport,
     cache: &mut Cache<'a>,
 ) -> Option<MobileSecurityObject> {
@@ -52,7 +54,8 @@ pub(crate) fn verify<'a>(
     let chain = match cache.chains.iter().find(|(der, _)| *der == chain_der) {
         Some((_, done)) => done.clone(),
         None => {
-            let done = x5chain::validate(&chain_der, trust, Profile::DocumentSigner, at);
+            let done =
+                path_cache::validate(&chain_der, trust, Profile::DocumentSigner, at, options);
             cache.chains.push((chain_der, done.clone()));
             done
         }
@@ -103,7 +106,7 @@ pub(crate) fn verify<'a>(
         let valid = match cache.signatures.iter().find(|(e, _)| *e == encoded) {
             Some((_, valid)) => *valid,
             None => {
-                let valid = verify_sign1(sign1, key).is_ok();
+                let valid = options.provider.verify_sign1(sign1, key).is_ok();
                 cache.signatures.push((encoded, valid));
                 valid
             }

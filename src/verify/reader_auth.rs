@@ -2,12 +2,13 @@
 //! readerAuth is a detached COSE_Sign1 over ReaderAuthenticationBytes, signed by the reader
 //! certificate (x5chain leaf) which chains to a trusted reader root.
 
-use crate::crypto::{sign1_x5chain, verify_sign1_detached};
+use crate::crypto::sign1_x5chain;
 use crate::msg::{DocRequest, SessionTranscriptBytes};
 
 use super::report::Failure;
 use super::trust::TrustAnchors;
 use super::x5chain::{self, Profile};
+use super::{path_cache, VerifyOptions};
 
 /// Who asked, as far as the holder can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,21 +67,42 @@ pub fn reader_auth(
     reader_roots: &TrustAnchors,
     at: impl Into<crate::time::UnixTime>,
 ) -> ReaderIdentity {
-    reader_auth_cached(
+    reader_auth_with(
         request,
         transcript,
         reader_roots,
         at.into().secs(),
+        &VerifyOptions::default(),
+    )
+}
+
+/// [`reader_auth()`] with a chosen provider and, for a holder that meets the same readers
+/// again, a cache of reader certificate paths.
+pub fn reader_auth_with(
+    request: &DocRequest,
+    transcript: &SessionTranscriptBytes,
+    reader_roots: &TrustAnchors,
+    at: i64,
+    options: &VerifyOptions<'_>,
+) -> ReaderIdentity {
+    reader_auth_cached(
+        request,
+        transcript,
+        reader_roots,
+        at,
+        options,
         &mut ChainCache::default(),
     )
 }
 
-/// [`reader_auth`], reusing the chain validations of `cache`.
+/// [`reader_auth_with`], reusing the chain validations of `cache` (earlier DocRequests of the
+/// same request).
 pub(crate) fn reader_auth_cached<'a>(
     request: &DocRequest,
     transcript: &SessionTranscriptBytes,
     reader_roots: &'a TrustAnchors,
     at: i64,
+    options: &VerifyOptions<'_>,
     cache: &mut ChainCache<'a>,
 ) -> ReaderIdentity {
     let Some(sign1) = &request.reader_auth else {
@@ -91,6 +113,7 @@ pub(crate) fn reader_auth_cached<'a>(
         &[reader_authentication_bytes(transcript, request)],
         reader_roots,
         at,
+        options,
         cache,
     )
 }
@@ -103,6 +126,7 @@ pub(crate) fn identify_signer<'a>(
     payloads: &[Vec<u8>],
     reader_roots: &'a TrustAnchors,
     at: i64,
+    options: &VerifyOptions<'_>,
     cache: &mut ChainCache<'a>,
 ) -> ReaderIdentity {
     let Ok(chain_der) = sign1_x5chain(sign1) else {
@@ -113,7 +137,8 @@ pub(crate) fn identify_signer<'a>(
     let chain = match cache.chains.iter().find(|(der, _)| *der == chain_der) {
         Some((_, done)) => done.clone(),
         None => {
-            let done = x5chain::validate(&chain_der, reader_roots, Profile::ReaderAuth, at);
+            let done =
+                path_cache::validate(&chain_der, reader_roots, Profile::ReaderAuth, at, options);
             cache.chains.push((chain_der.clone(), done.clone()));
             done
         }
@@ -145,10 +170,12 @@ pub(crate) fn identify_signer<'a>(
             reason: Failure::MissingX5Chain,
         };
     };
-    if !payloads
-        .iter()
-        .any(|payload| verify_sign1_detached(sign1, key, payload).is_ok())
-    {
+    if !payloads.iter().any(|payload| {
+        options
+            .provider
+            .verify_sign1_detached(sign1, key, payload)
+            .is_ok()
+    }) {
         return ReaderIdentity::Invalid {
             reason: Failure::ReaderSignatureInvalid,
         };

@@ -66,7 +66,14 @@ pub fn reader_auth_all(
     // request must not buy a signature verification per array entry (issue 9).
     let mut chains = super::reader_auth::ChainCache::default();
     for sign1 in signatures.iter().take(MAX_READER_AUTH_ALL_SIGNATURES) {
-        let identity = identify_signer(sign1.inner(), &payloads, reader_roots, at, &mut chains);
+        let identity = identify_signer(
+            sign1.inner(),
+            &payloads,
+            reader_roots,
+            at,
+            &super::VerifyOptions::default(),
+            &mut chains,
+        );
         if rank(&identity) > rank(&best) {
             best = identity;
         }
@@ -104,6 +111,7 @@ pub fn reader_identities(
                     transcript,
                     reader_roots,
                     at,
+                    &super::VerifyOptions::default(),
                     &mut chains,
                 )
             } else {

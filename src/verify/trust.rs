@@ -3,6 +3,9 @@
 //! [`TrustAnchors`] per purpose.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
 
 use der::{Decode, DecodePem};
 use x509_cert::{name::Name, Certificate};
@@ -82,9 +85,17 @@ impl TrustAnchor {
 }
 
 /// A set of trust anchors.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct TrustAnchors {
     anchors: Vec<TrustAnchor>,
+    /// Computed on first use, forgotten on every change (see [`TrustAnchors::fingerprint`]).
+    fingerprint: OnceLock<[u8; 32]>,
+}
+
+impl PartialEq for TrustAnchors {
+    fn eq(&self, other: &Self) -> bool {
+        self.anchors == other.anchors
+    }
 }
 
 impl TrustAnchors {
@@ -145,6 +156,7 @@ impl TrustAnchors {
                 _ => Self::from_der(&bytes)?,
             };
             out.anchors.extend(loaded.anchors);
+            out.fingerprint = OnceLock::new();
         }
         if out.is_empty() {
             return Err(TrustError::Empty);
@@ -155,6 +167,34 @@ impl TrustAnchors {
     /// Adds an anchor.
     pub fn add(&mut self, anchor: TrustAnchor) {
         self.anchors.push(anchor);
+        self.fingerprint = OnceLock::new();
+    }
+
+    /// SHA-256 over every anchor's DER and docType restriction, in order: equal for equal sets,
+    /// different after any change. Computed once per set; a
+    /// [`PathCache`](super::PathCache) keys its entries with it, so that changing the anchors
+    /// invalidates every path verified against the old ones.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        *self.fingerprint.get_or_init(|| {
+            let mut h = Sha256::new();
+            h.update((self.anchors.len() as u64).to_be_bytes());
+            for a in &self.anchors {
+                h.update((a.der.len() as u64).to_be_bytes());
+                h.update(&a.der);
+                match &a.doc_types {
+                    None => h.update([0]),
+                    Some(types) => {
+                        h.update([1]);
+                        h.update((types.len() as u64).to_be_bytes());
+                        for t in types {
+                            h.update((t.len() as u64).to_be_bytes());
+                            h.update(t.as_bytes());
+                        }
+                    }
+                }
+            }
+            h.finalize().into()
+        })
     }
 
     /// Parses and adds one certificate, PEM or DER.
@@ -216,6 +256,7 @@ impl FromIterator<TrustAnchor> for TrustAnchors {
     fn from_iter<I: IntoIterator<Item = TrustAnchor>>(iter: I) -> Self {
         Self {
             anchors: iter.into_iter().collect(),
+            fingerprint: OnceLock::new(),
         }
     }
 }

@@ -15,7 +15,7 @@ use x509_cert::{
     Certificate,
 };
 
-use crate::crypto::{certificate_public_key, verify_certificate_signature, CoseKey};
+use crate::crypto::{certificate_public_key, CoseKey, CryptoProvider};
 
 use super::report::{CertPosition, Failure};
 use super::trust::{TrustAnchor, TrustAnchors};
@@ -193,6 +193,17 @@ pub fn validate<'a>(
     profile: Profile,
     at: i64,
 ) -> ChainReport<'a> {
+    validate_with(chain, anchors, profile, at, CryptoProvider::default())
+}
+
+/// [`validate`], verifying signatures on `provider`.
+pub fn validate_with<'a>(
+    chain: &[Vec<u8>],
+    anchors: &'a TrustAnchors,
+    profile: Profile,
+    at: i64,
+    provider: CryptoProvider,
+) -> ChainReport<'a> {
     let mut report = ChainReport {
         leaf: None,
         leaf_key: None,
@@ -307,7 +318,9 @@ pub fn validate<'a>(
     // 2. Signatures, leaf upwards, stopping at the first that fails.
     for i in 0..presented - 1 {
         let verified = match certificate_public_key(&certs[i + 1]) {
-            Ok(key) => verify_certificate_signature(&chain[i], &key).is_ok(),
+            Ok(key) => provider
+                .verify_certificate_signature(&chain[i], &key)
+                .is_ok(),
             Err(e) => {
                 report
                     .failures
@@ -323,8 +336,11 @@ pub fn validate<'a>(
         }
     }
     report.anchor = usable.into_iter().find(|a| {
-        certificate_public_key(a.certificate())
-            .is_ok_and(|key| verify_certificate_signature(&chain[top], &key).is_ok())
+        certificate_public_key(a.certificate()).is_ok_and(|key| {
+            provider
+                .verify_certificate_signature(&chain[top], &key)
+                .is_ok()
+        })
     });
     if report.anchor.is_none() {
         report.failures.push(invalid(
