@@ -10,7 +10,8 @@
 #                                            or the kernel package changes)
 #   .ci/rig-ble-vm.sh run [OPTIONS] -- CMD…  boot, run CMD in the VM, exit with CMD's status
 #       --timeout SECS   whole run, boot included (default 300); QEMU is killed by PID after it
-#       --cwd DIR        CMD's working directory (default: the current one)
+#       --cwd DIR        CMD's working directory (default: the current one; a relative path
+#                        to CMD itself is taken from the current directory either way)
 #       --env NAME=VALUE an extra variable for CMD (repeatable); RUST_LOG, RUST_BACKTRACE,
 #                        RUST_TEST_THREADS, NO_COLOR and MDL_* are passed through from the caller
 #       --btmon          also record the HCI traffic of both controllers to OUT/btmon.snoop
@@ -28,8 +29,9 @@
 # CMD done) and optionally btmon.snoop. Exit status: CMD's; 124 when the run timed out; 125 when the
 # rig itself failed (no status came back).
 #
-# Inside the VM the same script runs as `guest OUT` (the rig's side of the run) and CMD may call
-# `guest-selftest`; neither is for use on the host.
+# Inside the VM the same script runs as `guest OUT` (the rig's side of the run), and CMD may call
+# `guest-selftest` (the selftest's checks) and `guest-restart-stack` (fresh controllers and
+# bluetoothd, e.g. between test binaries); none of these is for use on the host.
 set -uo pipefail
 
 RIG="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
@@ -190,6 +192,11 @@ run() {
   done
   (($#)) || die "run: no command (usage: run [OPTIONS] -- CMD ARGS…)"
   [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds"
+  cwd=$(cd "$cwd" 2>/dev/null && pwd) || die "--cwd: no directory $cwd"
+  # A relative program path is the caller's, whatever --cwd says.
+  local prog=$1; shift
+  [[ $prog == */* && $prog != /* && -e $prog ]] && prog="$PWD/$prog"
+  set -- "$prog" "$@"
   build
   local cache; cache=$(cache_dir)
   if [[ -z $out ]]; then
@@ -297,6 +304,49 @@ wait_powered() {
   return 1
 }
 
+# The Bluetooth stack of the VM: two LE-only virtual controllers on one virtual radio (btvirt -L
+# -l2: hci0 and hci1 see and connect to each other) and bluetoothd. PIDs in /run/mdl-rig-*.pid.
+stack_start() {
+  local out=$1 i
+  btvirt -L -l2 >> "$out/btvirt.log" 2>&1 & echo $! > /run/mdl-rig-btvirt.pid
+  for i in $(seq 1 50); do
+    [[ -e /sys/class/bluetooth/hci0 && -e /sys/class/bluetooth/hci1 ]] && break
+    sleep 0.1
+  done
+  /usr/libexec/bluetooth/bluetoothd -n >> "$out/bluetoothd.log" 2>&1 & echo $! > /run/mdl-rig-bluetoothd.pid
+}
+
+stack_ready() { wait_powered hci0 && wait_powered hci1; }
+
+stack_stop() {
+  local name p
+  for name in bluetoothd btvirt; do
+    [[ -s /run/mdl-rig-$name.pid ]] || continue
+    p=$(cat "/run/mdl-rig-$name.pid")
+    kill -TERM "$p" 2>/dev/null
+    timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null
+    rm -f "/run/mdl-rig-$name.pid"
+  done
+  local i
+  for i in $(seq 1 50); do
+    [[ -e /sys/class/bluetooth/hci0 || -e /sys/class/bluetooth/hci1 ]] || break
+    sleep 0.1
+  done
+}
+
+# `guest-restart-stack`, for a job between test binaries: fresh controllers and a fresh bluetoothd,
+# so that no connection state survives from one binary to the next (see README, "Testing on the
+# real BlueZ stack").
+guest_restart_stack() {
+  local t0 out
+  t0=$(uptime_s)
+  out=$(cat /run/mdl-rig-out)
+  stack_stop
+  stack_start "$out"
+  stack_ready || { echo "rig: adapters not powered again after the restart" >&2; return 1; }
+  echo "rig: Bluetooth stack restarted in $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN {printf "%.1f", b - a}') s"
+}
+
 guest() {
   local out=$1 pids=() rc
   echo "rig: guest up at $(uptime_s)s, kernel $(uname -r)"
@@ -311,15 +361,9 @@ guest() {
   if [[ $(cat "$out/btmon" 2>/dev/null) == 1 ]]; then
     btmon -w "$out/btmon.snoop" >/dev/null 2>&1 & pids+=($!)
   fi
-  # Two LE-only virtual controllers on one virtual radio: they see and connect to each other.
-  btvirt -L -l2 > "$out/btvirt.log" 2>&1 & pids+=($!)
-  local i
-  for i in $(seq 1 50); do
-    [[ -e /sys/class/bluetooth/hci0 && -e /sys/class/bluetooth/hci1 ]] && break
-    sleep 0.1
-  done
-  /usr/libexec/bluetooth/bluetoothd -n > "$out/bluetoothd.log" 2>&1 & pids+=($!)
-  if wait_powered hci0 && wait_powered hci1; then
+  echo "$out" > /run/mdl-rig-out
+  stack_start "$out"
+  if stack_ready; then
     echo "ready $(uptime_s)" >> "$out/timing"
     echo "rig: hci0 $(dbus_get /org/bluez/hci0 org.bluez.Adapter1 Address), hci1 $(dbus_get /org/bluez/hci1 org.bluez.Adapter1 Address) powered at $(uptime_s)s"
     # The job gets what is left of the host's deadline, less a margin to hand its files back.
@@ -335,11 +379,13 @@ guest() {
     echo "rig: adapters not powered within 20s: $(ls /sys/class/bluetooth 2>/dev/null | tr '\n' ' ')" | tee -a "$out/stderr"
     rc=125
   fi
-  # Stop what we started, by PID (btmon flushes its capture on SIGINT).
+  # Stop what we started, by PID (btmon flushes its capture on SIGTERM).
+  stack_stop
   local p
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  sleep 0.3
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do
+    timeout 3 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null
+  done
   [[ -s /tmp/dbus.pid ]] && kill "$(cat /tmp/dbus.pid)" 2>/dev/null
   echo "$rc" > "$out/status"
   sync
@@ -426,5 +472,6 @@ case ${1:-} in
   selftest) shift; run "$@" -- "$RIG" guest-selftest ;;
   guest) guest "$2" ;;
   guest-selftest) guest_selftest ;;
+  guest-restart-stack) guest_restart_stack ;;
   *) sed -n '2,/^set -uo/p' "$RIG" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
