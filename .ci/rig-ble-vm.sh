@@ -25,8 +25,9 @@
 # BLE_VM_MEM (MiB, default 2048), BLE_VM_VERBOSE=1 (kernel messages on the console log).
 #
 # A run leaves in OUT: stdout, stderr and status (CMD's), console.log (serial console: kernel and
-# rig messages), bluetoothd.log, btvirt.log, timing (seconds since QEMU started: boot, stack ready,
-# CMD done) and optionally btmon.snoop. Exit status: CMD's; 124 when the run timed out; 125 when the
+# rig messages), bluetoothd.log, btvirt.log, timing (guest uptime at boot, stack ready, CMD done,
+# and the same milestones in seconds since QEMU started, on the host's clock) and optionally
+# btmon.snoop. Exit status: CMD's; 124 when the run timed out; 125 when the
 # rig itself failed (no status came back).
 #
 # Inside the VM the same script runs as `guest OUT` (the rig's side of the run), and CMD may call
@@ -246,8 +247,14 @@ run() {
   QEMU_PID=$!
   tail -n +1 -F --pid="$QEMU_PID" "$out/stdout" 2>/dev/null & TAIL_PIDS+=($!)
   tail -n +1 -F --pid="$QEMU_PID" "$out/stderr" >&2 2>/dev/null & TAIL_PIDS+=($!)
-  local timed_out=0
+  # Host-side clock of the guest's milestones (the guest's own clock lags under a loaded TCG).
+  local timed_out=0 seen=0 lines host_timing=""
   while kill -0 "$QEMU_PID" 2>/dev/null; do
+    lines=$( { wc -l < "$out/timing"; } 2>/dev/null || echo 0)
+    while ((seen < lines)); do
+      seen=$((seen + 1))
+      host_timing+="$(sed -n "${seen}p" "$out/timing" | cut -d' ' -f1) $((SECONDS - t0))s, "
+    done
     if ((SECONDS - t0 >= timeout)); then
       timed_out=1
       note "timed out after ${timeout}s: killing QEMU (PID $QEMU_PID)"
@@ -273,7 +280,8 @@ run() {
     [[ -s $out/qemu.log ]] && { note "---- qemu"; tail -n 10 "$out/qemu.log" >&2; }
     [[ -s $out/bluetoothd.log ]] && { note "---- bluetoothd (last 10 lines)"; tail -n 10 "$out/bluetoothd.log" >&2; }
   fi
-  note "exit $rc; ${total}s in all ($(tr '\n' ' ' < "$out/timing" 2>/dev/null)); accel: ${accel%% -cpu*}; files: $out"
+  echo "host: ${host_timing}poweroff ${total}s" >> "$out/timing"
+  note "exit $rc; ${host_timing}poweroff ${total}s after QEMU started; accel: ${accel%% -cpu*}; files: $out"
   return "$rc"
 }
 
