@@ -454,9 +454,11 @@ guest_selftest() {
 
   STEP="L2CAP LE CoC: hci0 sends 200 x 600 bytes to an l2test server on hci1 (PSM 0x0080)"
   coc() {
+    # -g 2000: the sender waits 2 s before it disconnects; an LE CoC channel closed right after
+    # send() drops the SDUs still queued (SO_LINGER does not wait for them).
     l2test -r -V le_public -P 128 -i hci1 > /tmp/l2s.log 2>&1 & local srv=$!
     sleep 1
-    timeout 30 l2test -s -V le_public -P 128 -i hci0 -b 600 -N 200 "$a1" > /tmp/l2c.log 2>&1
+    timeout 30 l2test -s -V le_public -P 128 -i hci0 -g 2000 -b 600 -N 200 "$a1" > /tmp/l2c.log 2>&1
     local crc=$? got
     sleep 1
     kill -TERM "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
