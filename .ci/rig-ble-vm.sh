@@ -157,7 +157,7 @@ accel_args() {
   if [[ ! -f $cache/accel || $(head -1 "$cache/accel") != "$kernel" ]]; then
     verdict=tcg
     # shellcheck disable=SC2086
-    if timeout -k 2 20 qemu-system-x86_64 $kvm -smp 1 -m 256 -kernel "$cache/vmlinuz" \
+    if timeout -k 2 10 qemu-system-x86_64 $kvm -smp 1 -m 256 -kernel "$cache/vmlinuz" \
         -initrd "$cache/initramfs.cpio.gz" -append "console=ttyS0 quiet panic=-1 mdlprobe=1" \
         -display none -serial stdio -monitor none -no-reboot -nic none 2>/dev/null \
         | grep -q MDL-RIG-PROBE-OK; then
