@@ -66,9 +66,12 @@ test_binaries() {
 list="$TARGET/ble-vm/suite.list"
 mkdir -p "$TARGET/ble-vm"
 : > "$list"
+# By name, so vm_rig_l2cap runs before vm_rig_smoke: an L2CAP channel on a connection that is not
+# the stack's first has lost its peripheral → central data in this rig now and then, even after
+# a stack restart (README, "Testing on the real BlueZ stack").
 echo "== build the rig's Rust smoke test (.ci/ble-vm-smoke)"
 cargo test --locked --manifest-path .ci/ble-vm-smoke/Cargo.toml --target-dir "$TARGET" --no-run \
-  --message-format=json-render-diagnostics | test_binaries "*" | cut -f1,2 >> "$list"
+  --message-format=json-render-diagnostics | test_binaries "*" | sort -t$'\t' -k3,3 | cut -f1,2 >> "$list"
 
 if [[ -n ${BLE_VM_TESTS// /} ]]; then
   echo "== build mdl-transport-ble test targets: $BLE_VM_TESTS"
