@@ -200,6 +200,11 @@ impl TagEmulator {
         self.envelope.is_deferred()
     }
 
+    /// Whether part of an answer waits for the reader's GET RESPONSE.
+    pub fn has_answer_pending(&self) -> bool {
+        self.envelope.has_answer_pending()
+    }
+
     /// The field was reset or powered off: nothing selected, partial messages dropped. The
     /// engagement state (and the NDEF file) survive: the tap goes on.
     pub fn handle_reset(&mut self) {

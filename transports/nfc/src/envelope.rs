@@ -323,6 +323,11 @@ impl EnvelopeResponder {
         self.deferred_ne.is_some()
     }
 
+    /// Whether part of an answer waits for GET RESPONSE.
+    pub fn has_answer_pending(&self) -> bool {
+        self.tx_pos < self.tx.len()
+    }
+
     /// Forgets any partial message and pending answer (new SELECT, field reset).
     pub fn reset(&mut self) {
         self.rx.clear();

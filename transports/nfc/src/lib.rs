@@ -21,3 +21,11 @@ pub mod envelope;
 pub mod poller;
 pub mod tag;
 pub mod tlv;
+pub mod holder;
+pub mod reader;
+pub mod trace;
+
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
+#[cfg(feature = "vpcd")]
+pub mod vpcd;
