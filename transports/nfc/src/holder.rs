@@ -50,6 +50,9 @@ enum Command {
 const CLOSING_IDLE_POLLS: u32 = 50;
 
 /// The holder's card: engagement first, then NFC data retrieval as a [`Transport`].
+///
+/// Dropping it without [`Transport::close`] takes the card out of the field at once (the link
+/// is closed, a reader sees the card removed).
 #[derive(Debug)]
 pub struct NfcCard {
     signals: tmpsc::UnboundedReceiver<Signal>,
@@ -91,7 +94,8 @@ fn serve<L: CardLink>(
                     closing = Some(done);
                     card.respond(None)
                 }
-                Err(_) => card.respond(None),
+                // The NfcCard was dropped: the card leaves the field (the link closes).
+                Err(_) => return,
             };
             if let Ok(r) = answer {
                 if let Err(e) = link.send(&r) {

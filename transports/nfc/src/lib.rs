@@ -18,11 +18,11 @@ pub mod apdu;
 pub mod card;
 pub mod carriers;
 pub mod envelope;
+pub mod holder;
 pub mod poller;
+pub mod reader;
 pub mod tag;
 pub mod tlv;
-pub mod holder;
-pub mod reader;
 pub mod trace;
 
 #[cfg(feature = "pcsc")]

@@ -50,11 +50,29 @@ fn backend_context(e: Error) -> ChannelError {
     }
 }
 
+/// Waits up to `timeout` until `reader` reports no card: between two taps, so that the next
+/// wait does not see the previous card (TESTING.md: wait for EMPTY before the next vpcd card).
+pub fn wait_for_empty(reader: &str, timeout: Option<Duration>) -> Result<(), ChannelError> {
+    let ctx = Context::establish(Scope::User).map_err(backend_context)?;
+    let name = CString::new(reader).map_err(|_| ChannelError::Backend {
+        backend: "pcsc",
+        message: "reader name contains NUL".into(),
+    })?;
+    let mut states = [ReaderState::new(name, State::UNAWARE)];
+    loop {
+        ctx.get_status_change(timeout, &mut states)
+            .map_err(backend_context)?;
+        if states[0].event_state().contains(State::EMPTY) {
+            return Ok(());
+        }
+        states[0].sync_current_state();
+    }
+}
+
 /// A card in a PC/SC reader's field.
 pub struct PcscChannel {
-    // Field order: the card is dropped (disconnected) before its context is released.
+    // The card keeps its context alive (pcsc::Card holds a reference to it).
     card: Option<pcsc::Card>,
-    ctx: Context,
     reader: String,
     sizes: ApduSizes,
     buf: Vec<u8>,
@@ -104,8 +122,7 @@ impl PcscChannel {
                     other => backend_context(other),
                 })?;
             if let Some(s) = states.iter().find(|s| {
-                s.event_state().contains(State::PRESENT)
-                    && !s.event_state().contains(State::MUTE)
+                s.event_state().contains(State::PRESENT) && !s.event_state().contains(State::MUTE)
             }) {
                 let name: &CStr = s.name();
                 let reader = name.to_string_lossy().into_owned();
@@ -114,7 +131,6 @@ impl PcscChannel {
                     .map_err(backend)?;
                 return Ok(Self {
                     card: Some(card),
-                    ctx,
                     reader,
                     sizes: sizes.clamped(),
                     buf: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
@@ -133,26 +149,20 @@ impl PcscChannel {
 
     /// Waits up to `timeout` until the reader reports no card (the holder walked away).
     pub fn wait_for_removal(&self, timeout: Option<Duration>) -> Result<(), ChannelError> {
-        let name = CString::new(self.reader.clone()).map_err(|_| ChannelError::Removed)?;
-        let mut states = [ReaderState::new(name, State::UNAWARE)];
-        loop {
-            self.ctx
-                .get_status_change(timeout, &mut states)
-                .map_err(backend_context)?;
-            if states[0].event_state().contains(State::EMPTY) {
-                return Ok(());
-            }
-            states[0].sync_current_state();
-        }
+        wait_for_empty(&self.reader, timeout)
     }
 }
 
 impl ApduChannel for PcscChannel {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ChannelError> {
         let card = self.card.as_ref().ok_or(ChannelError::Removed)?;
-        card.transmit(command, &mut self.buf)
-            .map(<[u8]>::to_vec)
-            .map_err(backend)
+        let r = card.transmit(command, &mut self.buf).map_err(backend)?;
+        // No status word at all: the card did not answer (vpcd reports a card that vanished
+        // mid-command this way).
+        if r.len() < 2 {
+            return Err(ChannelError::Removed);
+        }
+        Ok(r.to_vec())
     }
 
     fn link_sizes(&self) -> ApduSizes {

@@ -8,12 +8,16 @@
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use mdl_transport::{Carrier, Connect, Incoming, NfcCarrier, SessionBinding, Transport, TransportError};
+use mdl_transport::{
+    Carrier, Connect, Incoming, NfcCarrier, SessionBinding, Transport, TransportError,
+};
 use tokio::sync::{mpsc as tmpsc, oneshot};
 
 use crate::apdu::{ApduError, ResponseApdu, StatusWord};
 use crate::envelope::{ApduSizes, EnvelopeError, EnvelopeInitiator, Progress};
-use crate::poller::{select_mdoc, EngageError, NfcEngagement, PollerAction, PollerConfig, TagPoller};
+use crate::poller::{
+    select_mdoc, EngageError, NfcEngagement, PollerAction, PollerConfig, TagPoller,
+};
 
 /// Why a channel to a card failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,7 +40,9 @@ impl From<ChannelError> for TransportError {
     fn from(e: ChannelError) -> Self {
         match e {
             ChannelError::Removed => TransportError::LinkLost,
-            ChannelError::Backend { backend, message } => TransportError::Backend { backend, message },
+            ChannelError::Backend { backend, message } => {
+                TransportError::Backend { backend, message }
+            }
         }
     }
 }
@@ -86,7 +92,10 @@ pub enum ReaderError {
     SelectMdoc(StatusWord),
 }
 
-fn exchange<C: ApduChannel + ?Sized>(channel: &mut C, command: &[u8]) -> Result<ResponseApdu, ReaderError> {
+fn exchange<C: ApduChannel + ?Sized>(
+    channel: &mut C,
+    command: &[u8],
+) -> Result<ResponseApdu, ReaderError> {
     let r = channel.transmit(command)?;
     Ok(ResponseApdu::parse(&r)?)
 }
@@ -133,7 +142,9 @@ pub fn exchange_message<C: ApduChannel + ?Sized>(
 }
 
 /// Selects the mdoc application (2021 8.3.3.1.2).
-pub fn select_mdoc_application<C: ApduChannel + ?Sized>(channel: &mut C) -> Result<(), ReaderError> {
+pub fn select_mdoc_application<C: ApduChannel + ?Sized>(
+    channel: &mut C,
+) -> Result<(), ReaderError> {
     let r = exchange(channel, &select_mdoc().to_bytes())?;
     if r.sw != StatusWord::OK {
         return Err(ReaderError::SelectMdoc(r.sw));

@@ -98,9 +98,16 @@ fn describe_ndef(message: &[u8]) -> String {
                     }
                 })
                 .collect();
-            format!("NDEF message of {} bytes: {}", message.len(), names.join(", "))
+            format!(
+                "NDEF message of {} bytes: {}",
+                message.len(),
+                names.join(", ")
+            )
         }
-        Err(e) => format!("NDEF message of {} bytes that does not parse: {e}", message.len()),
+        Err(e) => format!(
+            "NDEF message of {} bytes that does not parse: {e}",
+            message.len()
+        ),
     }
 }
 
@@ -165,7 +172,11 @@ fn describe_command(c: &CommandApdu, st: &mut State) -> String {
                 format!("UPDATE BINARY NLEN + {}", describe_ndef(msg))
             } else {
                 st.ndef_write.extend_from_slice(c.data());
-                format!("UPDATE BINARY offset {} ({} bytes)", c.p1p2(), c.data().len())
+                format!(
+                    "UPDATE BINARY offset {} ({} bytes)",
+                    c.p1p2(),
+                    c.data().len()
+                )
             }
         }
         Ins::ENVELOPE => {
@@ -175,7 +186,11 @@ fn describe_command(c: &CommandApdu, st: &mut State) -> String {
             } else {
                 let m = std::mem::take(&mut st.envelope);
                 st.response.clear();
-                format!("ENVELOPE (last, {} bytes): reader sends {}", c.data().len(), describe_message(&m))
+                format!(
+                    "ENVELOPE (last, {} bytes): reader sends {}",
+                    c.data().len(),
+                    describe_message(&m)
+                )
             }
         }
         Ins::GET_RESPONSE => format!("GET RESPONSE Le {}", c.ne().unwrap_or(0)),
@@ -231,7 +246,10 @@ pub fn annotate(trace: &str) -> Vec<Annotation> {
         };
         let bytes: Option<Vec<u8>> = (0..hex.len())
             .step_by(2)
-            .map(|j| hex.get(j..j + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .map(|j| {
+                hex.get(j..j + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
             .collect();
         let text = match bytes {
             None => "not hex".to_owned(),
