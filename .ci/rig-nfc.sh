@@ -12,7 +12,7 @@
 
 nfc_rig_install() {
   local need=() p
-  for p in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config; do
+  for p in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config iproute2; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
   if ((${#need[@]})); then
@@ -41,6 +41,7 @@ nfc_rig_start() {
   mount -t tmpfs tmpfs /run/pcscd
   pcscd --foreground ${NFC_RIG_PCSCD_ARGS:-} --config "$dir/conf" > "$dir/pcscd.log" 2>&1 &
   NFC_RIG_PCSCD_PID=$!
+  # Whoever adds another EXIT trap to .ci/run must call nfc_rig_stop from it.
   trap nfc_rig_stop EXIT
   local i
   for i in $(seq 100); do

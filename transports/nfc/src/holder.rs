@@ -162,10 +162,26 @@ impl NfcCard {
     pub async fn engaged(&mut self) -> Result<CardEngagement, TransportError> {
         loop {
             if let Some(e) = &self.engagement {
+                // pcscd powers an idle card down and up again before a reader connects: power
+                // cycles before the end of engagement are part of a normal tap.
+                self.powered_off = false;
                 return Ok(e.clone());
             }
             self.next_signal().await?;
         }
+    }
+
+    /// Waits until the reader has sent a whole message by ENVELOPE, without taking it (the
+    /// next [`Transport::receive`] returns it): a holder that offered NFC and another carrier
+    /// learns this way that the reader chose NFC.
+    pub async fn message_ready(&mut self) -> Result<(), TransportError> {
+        while self.messages.is_empty() {
+            if self.powered_off {
+                return Err(TransportError::LinkLost);
+            }
+            self.next_signal().await?;
+        }
+        Ok(())
     }
 
     async fn next_signal(&mut self) -> Result<(), TransportError> {

@@ -39,6 +39,7 @@ async fn present(
     auth: DeviceAuthMethod,
     mode: HandoverMode,
     link_sizes: ApduSizes,
+    delay: Duration,
 ) -> (ReaderOutcome, CloseReason) {
     let (cred, pki) = credential(portrait, auth);
     let iaca = TrustAnchors::from_pem(&pki.iaca.to_pem().unwrap()).unwrap();
@@ -54,6 +55,7 @@ async fn present(
     let outcome = tokio::time::timeout(
         DEADLINE,
         reader(ReaderSpec {
+            delay,
             link_sizes,
             // BLE first: the holder has none, so negotiation must fall back to NFC.
             carriers: vec![reader_ble(), nfc_carrier()],
@@ -89,6 +91,7 @@ async fn static_handover_full_presentation() {
         DeviceAuthMethod::Signature,
         HandoverMode::Static,
         vpcd::LINK_SIZES,
+        Duration::from_secs(2),
     )
     .await;
     assert_valid(&outcome, &closed);
@@ -123,6 +126,7 @@ async fn negotiated_handover_full_presentation_with_device_mac() {
         DeviceAuthMethod::Mac,
         HandoverMode::Negotiated,
         vpcd::LINK_SIZES,
+        Duration::from_secs(2),
     )
     .await;
     assert_valid(&outcome, &closed);
@@ -160,6 +164,7 @@ async fn nfc_retrieval_of_4k_60k_and_over_64k_responses() {
             DeviceAuthMethod::Signature,
             HandoverMode::Negotiated,
             sizes,
+            Duration::ZERO,
         )
         .await;
         assert_valid(&outcome, &closed);
@@ -203,6 +208,7 @@ async fn card_removed_mid_transfer_is_link_lost_and_a_clean_end() {
     let outcome = tokio::time::timeout(
         DEADLINE,
         reader(ReaderSpec {
+            delay: Duration::ZERO,
             link_sizes: ApduSizes::SHORT,
             carriers: vec![nfc_carrier()],
             iaca,

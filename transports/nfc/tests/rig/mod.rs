@@ -202,6 +202,9 @@ pub async fn holder(
 }
 
 pub struct ReaderSpec {
+    /// How long the card sits in vpcd before the reader connects (pcscd powers an idle card
+    /// down and up again meanwhile).
+    pub delay: Duration,
     pub link_sizes: ApduSizes,
     pub carriers: Vec<Carrier>,
     pub iaca: TrustAnchors,
@@ -220,6 +223,7 @@ pub async fn reader(spec: ReaderSpec) -> Result<ReaderOutcome, String> {
     let log = Arc::new(Mutex::new(String::new()));
     let log2 = log.clone();
     let link_sizes = spec.link_sizes;
+    tokio::time::sleep(spec.delay).await;
     let carriers = spec.carriers.clone();
     let (engagement, channel) = tokio::task::spawn_blocking(move || {
         let channel =
