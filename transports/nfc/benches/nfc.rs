@@ -188,46 +188,92 @@ fn data_retrieval(trace: &str) -> (Wire, Wire) {
     (count(engagement), count(data))
 }
 
-/// The fewest APDUs and bytes that move `request` and `answer` (TLV-wrapped) at `sizes`,
-/// plus the SELECT, the termination and its empty answer.
-fn minimum(sizes: ApduSizes, request: usize, answer: usize, termination: usize) -> Wire {
-    let wrapped = |n: usize| {
-        n + match n {
-            0..=0x7F => 2,
-            0x80..=0xFF => 3,
-            0x100..=0xFFFF => 4,
-            _ => 5,
-        }
-    };
-    let cmd_overhead = |nc: usize, le: bool| {
-        let ext = nc > 255 || sizes.response_data > 256;
-        4 + if ext { 3 } else { 1 }
-            + if le {
-                if ext {
-                    2
-                } else {
-                    1
-                }
-            } else {
-                0
-            }
-    };
-    let mut apdus = 1; // SELECT mdoc
-    let mut bytes = 12 + 2;
-    for (req, ans) in [
-        (wrapped(request), wrapped(answer)),
-        (wrapped(termination), 0),
-    ] {
-        let envelopes = req.div_ceil(sizes.command_data);
-        let gets = ans.div_ceil(sizes.response_data).saturating_sub(1);
-        apdus += envelopes + gets;
-        bytes += req
-            + envelopes * 2
-            + (envelopes - 1) * cmd_overhead(sizes.command_data, false)
-            + cmd_overhead(req % sizes.command_data, true);
-        bytes += ans + gets * (4 + if sizes.response_data > 256 { 3 } else { 1 } + 2);
+fn wrapped(n: usize) -> usize {
+    n + match n {
+        0..=0x7F => 2,
+        0x80..=0xFF => 3,
+        0x100..=0xFFFF => 4,
+        _ => 5,
     }
-    Wire { apdus, bytes }
+}
+
+/// The fewest APDUs and bytes (both directions) that move one message of `request` bytes to
+/// the card and its answer of `answer` bytes back at `sizes`: ⌈W/Nc⌉ ENVELOPEs (Lc 1 byte when
+/// the data fits 255, else 3; Le on the last only, 1 byte short, 2 extended), ⌈A/Ne⌉ − 1
+/// GET RESPONSEs (5 bytes short, 7 extended), a status word per response.
+fn minimum_exchange(sizes: ApduSizes, request: usize, answer: usize) -> Wire {
+    let (w, a) = (
+        wrapped(request),
+        if answer == 0 { 0 } else { wrapped(answer) },
+    );
+    let ext_le = sizes.response_data > 256;
+    let envelopes = w.div_ceil(sizes.command_data);
+    let gets = a.div_ceil(sizes.response_data).max(1) - 1;
+    let mut bytes = 0;
+    let mut left = w;
+    for i in 0..envelopes {
+        let n = left.min(sizes.command_data);
+        left -= n;
+        let last = i + 1 == envelopes;
+        let extended = n > 255 || (last && ext_le);
+        bytes += 4 + n + if extended { 3 } else { 1 };
+        if last {
+            bytes += if extended { 2 } else { 1 };
+        }
+        bytes += 2;
+    }
+    bytes += gets * (if ext_le { 7 } else { 5 } + 2) + a;
+    Wire {
+        apdus: envelopes + gets,
+        bytes,
+    }
+}
+
+/// Lengths of the messages each way in the data-retrieval part of a trace: (reader → mdoc,
+/// mdoc → reader) per exchange, from the TLV headers.
+fn messages(trace: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<(bool, Vec<u8>)> = trace
+        .lines()
+        .map(|l| {
+            let h = &l[3..];
+            let b = (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect();
+            (l.starts_with("C:"), b)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let (mut req, mut ans) = (Vec::new(), Vec::new());
+    let mut answering = false;
+    for pair in lines.chunks(2) {
+        let [(true, c), (false, r)] = pair else {
+            continue;
+        };
+        let Ok(c) = mdl_transport_nfc::apdu::CommandApdu::parse(c) else {
+            continue;
+        };
+        if c.ins().0 == 0xC3 {
+            req.extend_from_slice(c.data());
+            answering = !c.is_chained();
+        }
+        if answering && (c.ins().0 == 0xC3 || c.ins().0 == 0xC0) {
+            ans.extend_from_slice(&r[..r.len() - 2]);
+            if r[r.len() - 2..] == [0x90, 0x00] {
+                let len = |m: &[u8]| {
+                    mdl_transport_nfc::tlv::header(m)
+                        .ok()
+                        .flatten()
+                        .map_or(0, |(_, l)| l)
+                };
+                out.push((len(&req), len(&ans)));
+                req.clear();
+                ans.clear();
+                answering = false;
+            }
+        }
+    }
+    out
 }
 
 fn rig_pass() {
@@ -243,12 +289,12 @@ fn rig_pass() {
         "\nover pcscd + vpcd, {} presentations each (median wall; CPU = process utime+stime / n)\n",
         10
     );
-    println!("| response | APDU data fields | engagement APDUs / bytes | data APDUs (min) | data bytes on the wire (min) | wall / presentation | CPU / presentation | CPU ÷ wall | data bytes at 424 kbit/s |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| response | APDU data fields | engagement APDUs / bytes / wall | data APDUs (min) | data bytes on the wire (min) | data retrieval wall | whole presentation wall | CPU / presentation | CPU ÷ wall | data bytes at 424 kbit/s |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (label, portrait) in [("4 KB", 1_600usize), ("60 KB", 57_500)] {
         let (cred, pki) = rig::credential(portrait, DeviceAuthMethod::Signature);
         for sizes in [ApduSizes::SHORT, vpcd::LINK_SIZES] {
-            let mut walls = vec![];
+            let (mut walls, mut retrievals, mut engagements) = (vec![], vec![], vec![]);
             let mut last = None;
             let cpu0 = process_cpu();
             let n = 10;
@@ -279,27 +325,40 @@ fn rig_pass() {
                     o
                 });
                 walls.push(t.elapsed().as_secs_f64());
+                retrievals.push(outcome.retrieval.as_secs_f64());
+                engagements.push(outcome.engagement.as_secs_f64());
                 assert!(outcome.report.as_ref().unwrap().is_valid());
                 last = Some(outcome);
             }
             let cpu = (process_cpu() - cpu0) / n as f64;
             let o = last.unwrap();
             let (eng, data) = data_retrieval(&o.trace);
-            // SessionData around the response: the encrypted DeviceResponse + 16-byte tag + CBOR.
-            let answer_len = envelope_answer_len(&o.trace);
-            let min = minimum(sizes, 297, answer_len, 9);
+            // SELECT mdoc (12 + 2 bytes), then each message exchange at its minimum.
+            let mut min = Wire {
+                apdus: 1,
+                bytes: 14,
+            };
+            for (req, ans) in messages(&o.trace) {
+                let m = minimum_exchange(sizes, req, ans);
+                min.apdus += m.apdus;
+                min.bytes += m.bytes;
+            }
             let wall = median(walls);
+            let retrieval = median(retrievals);
+            let engagement = median(engagements);
             println!(
-                "| {label} ({} B DeviceResponse) | {}/{} | {} / {} | {} ({}) | {} ({}) | {:.1} ms | {:.1} ms | {:.2} | {:.1} ms |",
+                "| {label} ({} B DeviceResponse) | {}/{} | {} / {} / {:.1} ms | {} ({}) | {} ({}) | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} | {:.1} ms |",
                 o.response_len,
                 sizes.command_data,
                 sizes.response_data,
                 eng.apdus,
                 eng.bytes,
+                engagement * 1e3,
                 data.apdus,
                 min.apdus,
                 data.bytes,
                 min.bytes,
+                retrieval * 1e3,
                 wall * 1e3,
                 cpu * 1e3,
                 cpu / wall,
@@ -307,34 +366,6 @@ fn rig_pass() {
             );
         }
     }
-}
-
-/// The length of the mdoc's answer message (TLV value) in the trace: the data of the R-APDUs
-/// from the first ENVELOPE's answer through GET RESPONSEs, less the TLV header.
-fn envelope_answer_len(trace: &str) -> usize {
-    let mut total = 0;
-    let mut collecting = false;
-    let mut last_cmd_ins = 0;
-    for l in trace.lines() {
-        let bytes = (l.len() - 3) / 2;
-        if l.starts_with("C: ") {
-            last_cmd_ins = u8::from_str_radix(&l[5..7], 16).unwrap();
-            if last_cmd_ins == 0xC3 && collecting {
-                break;
-            }
-        } else if last_cmd_ins == 0xC3 || last_cmd_ins == 0xC0 {
-            collecting = true;
-            total += bytes - 2;
-        }
-    }
-    total
-        - if total > 0x100FF {
-            5
-        } else if total > 0x101 {
-            4
-        } else {
-            3
-        }
 }
 
 fn main() {

@@ -216,6 +216,10 @@ pub struct ReaderOutcome {
     pub trace: String,
     pub handover_negotiated: bool,
     pub sizes: ApduSizes,
+    /// From the card found to engagement done (the NDEF exchange).
+    pub engagement: Duration,
+    /// From engagement done to the session's end (SELECT mdoc, request, response, termination).
+    pub retrieval: Duration,
 }
 
 /// The reader: waits for the card, engages, retrieves over NFC, verifies.
@@ -225,10 +229,11 @@ pub async fn reader(spec: ReaderSpec) -> Result<ReaderOutcome, String> {
     let link_sizes = spec.link_sizes;
     tokio::time::sleep(spec.delay).await;
     let carriers = spec.carriers.clone();
-    let (engagement, channel) = tokio::task::spawn_blocking(move || {
+    let (engagement, channel, engagement_time) = tokio::task::spawn_blocking(move || {
         let channel =
             PcscChannel::wait_for_card(Some(READER), Some(Duration::from_secs(10)), link_sizes)?;
         let mut channel = Traced::new(channel, log2);
+        let found = Instant::now();
         let engagement = engage(
             &mut channel,
             PollerConfig {
@@ -239,11 +244,12 @@ pub async fn reader(spec: ReaderSpec) -> Result<ReaderOutcome, String> {
                 request_override: None,
             },
         )?;
-        Ok::<_, mdl_transport_nfc::reader::ReaderError>((engagement, channel))
+        Ok::<_, mdl_transport_nfc::reader::ReaderError>((engagement, channel, found.elapsed()))
     })
     .await
     .unwrap()
     .map_err(|e| e.to_string())?;
+    let engaged = Instant::now();
     let nfc = engagement
         .carriers
         .iter()
@@ -277,9 +283,11 @@ pub async fn reader(spec: ReaderSpec) -> Result<ReaderOutcome, String> {
         .build()
         .unwrap();
     let received = reader_exchange(&mut session, &mut link, &request, None).await;
+    let mut retrieval = engaged.elapsed();
     let (report, response_len) = match received {
         Ok(r) => {
             reader_terminate(&mut session, &mut link, Termination::Status, None).await;
+            retrieval = engaged.elapsed();
             let len = r.bytes.len();
             let report = verify::response(
                 &r.response.map_err(|e| e.to_string())?,
@@ -299,5 +307,7 @@ pub async fn reader(spec: ReaderSpec) -> Result<ReaderOutcome, String> {
         trace,
         handover_negotiated,
         sizes,
+        engagement: engagement_time,
+        retrieval,
     })
 }
