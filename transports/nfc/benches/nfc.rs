@@ -385,7 +385,7 @@ fn main() {
             g.bench_function(w.name.clone(), |b| b.iter(|| (w.run)()));
         }
         let mut sv = sign_verify();
-        g.bench_function("baseline/p256_sign_verify", |b| b.iter(|| sv()));
+        g.bench_function("baseline/p256_sign_verify", |b| b.iter(&mut sv));
         g.finish();
     }
     paired(&mut ws);
