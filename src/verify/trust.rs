@@ -2,7 +2,9 @@
 //! holder trusts for reader authentication (2021 9.1.4), or VICAL signer roots. Keep one
 //! [`TrustAnchors`] per purpose.
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "fs")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
