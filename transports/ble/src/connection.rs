@@ -80,7 +80,7 @@ pub enum GattOutput {
     PeerEnded,
     /// The session failed; release the link. Nothing follows.
     Failed(BleErrorKind),
-    /// Release the link (after our own end, a failure or the Ident mismatch).
+    /// Release the link now (after a failure such as the Ident mismatch).
     Disconnect,
 }
 
@@ -314,12 +314,14 @@ impl GattConnection {
             Phase::Closed => return Err(BleError::Ended),
             _ => return Err(BleError::NotStarted),
         }
-        self.out.extend(chunk::chunks(message, self.att_mtu).map(GattOutput::SendChunk));
+        self.out
+            .extend(chunk::chunks(message, self.att_mtu).map(GattOutput::SendChunk));
         Ok(())
     }
 
-    /// Ends the session: State `0x02` (written by a client, notified by a server), then
-    /// releases the link. Session data is deleted. Does nothing if already closed.
+    /// Ends the session with State `0x02` (written by a client, notified by a server), without
+    /// releasing the link: the backend disconnects when it closes. Session data is deleted.
+    /// Does nothing once closed; before the start there is nothing to end.
     pub fn end(&mut self) {
         if self.phase == Phase::Closed {
             return;
@@ -330,7 +332,6 @@ impl GattConnection {
         if was_open {
             self.out.push_back(GattOutput::SendState(StateValue::END));
         }
-        self.out.push_back(GattOutput::Disconnect);
     }
 
     // ---- output ------------------------------------------------------------------------

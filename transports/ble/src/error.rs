@@ -130,7 +130,10 @@ impl From<BleError> for TransportError {
                 TransportError::TimedOut
             }
             BleError::Chunk(ChunkError::MessageTooLarge { limit }) => {
-                TransportError::MessageTooLarge { size: limit + 1, limit }
+                TransportError::MessageTooLarge {
+                    size: limit + 1,
+                    limit,
+                }
             }
             BleError::L2cap(L2capError::TooLarge { declared, limit }) => {
                 TransportError::MessageTooLarge {

@@ -124,7 +124,11 @@ const READ_PROPS: Properties = Properties {
     notify: false,
 };
 
-const fn spec(kind: CharacteristicKind, uuid: BleUuid, properties: Properties) -> CharacteristicSpec {
+const fn spec(
+    kind: CharacteristicKind,
+    uuid: BleUuid,
+    properties: Properties,
+) -> CharacteristicSpec {
     CharacteristicSpec {
         kind,
         uuid,
@@ -138,8 +142,16 @@ pub const PERIPHERAL_SERVER: ModeProfile = ModeProfile {
     gatt_server: Role::Holder,
     characteristics: &[
         spec(CharacteristicKind::State, MDOC_STATE, STATE_PROPS),
-        spec(CharacteristicKind::ClientToServer, MDOC_CLIENT2SERVER, C2S_PROPS),
-        spec(CharacteristicKind::ServerToClient, MDOC_SERVER2CLIENT, S2C_PROPS),
+        spec(
+            CharacteristicKind::ClientToServer,
+            MDOC_CLIENT2SERVER,
+            C2S_PROPS,
+        ),
+        spec(
+            CharacteristicKind::ServerToClient,
+            MDOC_SERVER2CLIENT,
+            S2C_PROPS,
+        ),
         spec(CharacteristicKind::L2capPsm, MDOC_L2CAP_PSM, READ_PROPS),
     ],
 };
@@ -150,8 +162,16 @@ pub const CENTRAL_CLIENT: ModeProfile = ModeProfile {
     gatt_server: Role::Reader,
     characteristics: &[
         spec(CharacteristicKind::State, READER_STATE, STATE_PROPS),
-        spec(CharacteristicKind::ClientToServer, READER_CLIENT2SERVER, C2S_PROPS),
-        spec(CharacteristicKind::ServerToClient, READER_SERVER2CLIENT, S2C_PROPS),
+        spec(
+            CharacteristicKind::ClientToServer,
+            READER_CLIENT2SERVER,
+            C2S_PROPS,
+        ),
+        spec(
+            CharacteristicKind::ServerToClient,
+            READER_SERVER2CLIENT,
+            S2C_PROPS,
+        ),
         spec(CharacteristicKind::Ident, READER_IDENT, READ_PROPS),
         spec(CharacteristicKind::L2capPsm, READER_L2CAP_PSM, READ_PROPS),
     ],

@@ -134,7 +134,7 @@ fn round_trip(mode: BleMode) {
         BleMode::PeripheralServer => (&pair.client_seen, &pair.server_seen),
         BleMode::CentralClient => (&pair.server_seen, &pair.client_seen),
     };
-    assert!(ender.disconnected);
+    assert!(!ender.peer_ended && !ender.disconnected);
     assert!(other.peer_ended);
     assert!(pair.client.is_closed() && pair.server.is_closed());
 }
