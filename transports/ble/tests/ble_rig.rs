@@ -427,3 +427,291 @@ async fn no_holder_within_the_scan_time() {
     );
     assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
 }
+
+/// One request/response of raw messages over a fresh link: the reader sends 100 bytes, the
+/// holder answers `size` bytes. Prints a `BLE-BENCH` line for BENCHMARKS.md.
+async fn transfer(mode: BleMode, l2cap: bool, size: usize) {
+    let hc = BleConfig {
+        l2cap,
+        ..holder_config()
+    };
+    let mut listener = BleHolder::new(hc, &[mode]);
+    let offered = listener.offer_ble().await.expect("offer");
+    if l2cap {
+        assert!(offered[0].psm.is_some(), "an L2CAP PSM is offered");
+    }
+    let carrier = offered[0].clone();
+    let binding = SessionBinding {
+        ble_ident: [0x42; 16],
+    };
+    let response: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+    let expected = response.clone();
+    let reader = tokio::spawn(async move {
+        let rc = BleConfig {
+            l2cap,
+            ..reader_config()
+        };
+        let t0 = Instant::now();
+        let mut link = BleReader::new(rc)
+            .connect_ble(&carrier, &binding)
+            .await
+            .expect("connect");
+        let connected = t0.elapsed();
+        let t1 = Instant::now();
+        link.send(&[0xA5; 100]).await.expect("request");
+        let got = link.receive().await.expect("response");
+        let exchanged = t1.elapsed();
+        eprintln!(
+            "reader: got {} bytes in {exchanged:?}; stats {:?}",
+            match &got {
+                Incoming::Message(m) => m.len(),
+                Incoming::End => 0,
+            },
+            link.stats()
+        );
+        assert_eq!(got, Incoming::Message(expected));
+        let stats = link.stats();
+        let mtu = link.att_mtu();
+        assert_eq!(link.is_l2cap(), l2cap);
+        link.close().await.expect("close");
+        (connected, exchanged, stats, mtu)
+    });
+    let mut link = listener
+        .accept_ble(&offered[0], &binding)
+        .await
+        .expect("accept");
+    let request = link.receive().await.expect("request");
+    assert_eq!(request, Incoming::Message(vec![0xA5; 100]));
+    link.send(&response).await.expect("response");
+    let end = tokio::time::timeout(Duration::from_secs(20), link.receive())
+        .await
+        .expect("end in time");
+    assert!(matches!(end, Ok(Incoming::End)), "{end:?}");
+    let holder_stats = link.stats();
+    link.close().await.expect("close");
+    let (connected, exchanged, reader_stats, mtu) =
+        tokio::time::timeout(Duration::from_secs(120), reader)
+            .await
+            .expect("in time")
+            .expect("task");
+    let transport = if l2cap { "l2cap" } else { "gatt" };
+    if !l2cap {
+        let mtu = mtu.expect("GATT has an MTU");
+        let optimal = mdl_transport_ble::chunk::optimal_chunk_count(size, mtu);
+        assert_eq!(
+            reader_stats.chunks_received, optimal as u64,
+            "ATT PDUs of the response"
+        );
+        let (sent, got) = match mode {
+            BleMode::PeripheralServer => (holder_stats.chunks_sent, reader_stats.chunks_received),
+            BleMode::CentralClient => (holder_stats.chunks_sent, reader_stats.chunks_received),
+        };
+        assert_eq!(sent, got, "every chunk arrived once");
+        eprintln!(
+            "BLE-BENCH mode={mode:?} transport={transport} size={size} att_mtu={mtu} pdus={got} optimal={optimal} connect_ms={} exchange_ms={}",
+            connected.as_millis(),
+            exchanged.as_millis()
+        );
+    } else {
+        eprintln!(
+            "BLE-BENCH mode={mode:?} transport={transport} size={size} l2cap_mtu={mtu:?} connect_ms={} exchange_ms={}",
+            connected.as_millis(),
+            exchanged.as_millis()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gatt_transfers_4k_and_60k_in_peripheral_server_mode() {
+    let Some(_rig) = Rig::start("transfer_ps").await else {
+        return;
+    };
+    transfer(BleMode::PeripheralServer, false, 4096).await;
+    if _rig.kind == rig::Kind::BlueZoo {
+        // BlueZoo cannot reconnect the same pair of addresses: one transfer per scenario.
+        return;
+    }
+    transfer(BleMode::PeripheralServer, false, 60_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gatt_transfer_60k_in_peripheral_server_mode() {
+    let Some(_rig) = Rig::start("transfer_ps_60k").await else {
+        return;
+    };
+    transfer(BleMode::PeripheralServer, false, 60_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gatt_transfer_60k_in_central_client_mode() {
+    let Some(rig) = Rig::start("transfer_cc_60k").await else {
+        return;
+    };
+    transfer(BleMode::CentralClient, false, 60_000).await;
+    if rig.kind == rig::Kind::Vm {
+        transfer(BleMode::CentralClient, false, 4096).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn l2cap_transfers_4k_and_60k_vm_only() {
+    let Some(rig) = Rig::start("transfer_l2cap").await else {
+        return;
+    };
+    if rig.kind != rig::Kind::Vm {
+        eprintln!("l2cap: BlueZoo has no L2CAP; runs under MDL_BLE_RIG=vm");
+        return;
+    }
+    transfer(BleMode::PeripheralServer, true, 4096).await;
+    transfer(BleMode::PeripheralServer, true, 60_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn l2cap_presentation_vm_only() {
+    let Some(rig) = Rig::start("presentation_l2cap").await else {
+        return;
+    };
+    if rig.kind != rig::Kind::Vm {
+        eprintln!("l2cap: BlueZoo has no L2CAP; runs under MDL_BLE_RIG=vm");
+        return;
+    }
+    let holder = common::Holder::new();
+    let mut listener = BleHolder::new(
+        BleConfig {
+            l2cap: true,
+            ..holder_config()
+        },
+        &[BleMode::PeripheralServer],
+    );
+    let offered = listener.offer_ble().await.expect("offer");
+    let (key, engagement) = holder.engage(&offered);
+    let reader_engagement = engagement.clone();
+    let iaca = holder.iaca_pem.clone();
+    let reader = tokio::spawn(async move {
+        let carriers = common::ble_carriers(&reader_engagement);
+        assert!(
+            carriers[0].psm.is_some(),
+            "PSM travels in the engagement (key 21)"
+        );
+        let binding = common::binding(&reader_engagement);
+        let mut link = BleReader::new(BleConfig {
+            l2cap: true,
+            ..reader_config()
+        })
+        .connect_ble(&carriers[0], &binding)
+        .await
+        .expect("reader connects");
+        assert!(link.is_l2cap());
+        common::read(&mut link, reader_engagement, &iaca).await
+    });
+    let binding = common::binding(&engagement);
+    let mut link = listener
+        .accept_ble(&offered[0], &binding)
+        .await
+        .expect("holder accepts");
+    assert!(link.is_l2cap());
+    let reason = holder.serve(&mut link, key, engagement).await;
+    let read = reader.await.expect("task").expect("read");
+    assert!(read.valid, "{}", read.report);
+    assert!(reason.is_orderly(), "{reason:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holder_serves_the_next_reader_with_a_fresh_uuid_vm_only() {
+    let Some(rig) = Rig::start("next_reader").await else {
+        return;
+    };
+    if rig.kind != rig::Kind::Vm {
+        eprintln!(
+            "next reader: BlueZoo cannot reconnect the same addresses; runs under MDL_BLE_RIG=vm"
+        );
+        return;
+    }
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let holder = common::Holder::new();
+        let mut listener = BleHolder::new(holder_config(), &[BleMode::PeripheralServer]);
+        let offered = listener.offer_ble().await.expect("offer");
+        seen.push(offered[0].service_uuid);
+        let (key, engagement) = holder.engage(&offered);
+        let re = engagement.clone();
+        let iaca = holder.iaca_pem.clone();
+        let reader = tokio::spawn(async move {
+            let carriers = common::ble_carriers(&re);
+            let binding = common::binding(&re);
+            let mut link = BleReader::new(reader_config())
+                .connect_ble(&carriers[0], &binding)
+                .await
+                .expect("connect");
+            common::read(&mut link, re, &iaca).await
+        });
+        let binding = common::binding(&engagement);
+        let mut link = listener
+            .accept_ble(&offered[0], &binding)
+            .await
+            .expect("accept");
+        let reason = holder.serve(&mut link, key, engagement).await;
+        assert!(reason.is_orderly(), "{reason:?}");
+        assert!(reader.await.expect("task").expect("read").valid);
+    }
+    assert_ne!(seen[0], seen[1], "a fresh service UUID per engagement");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reader_dropping_the_link_mid_transfer_is_link_lost_for_the_holder() {
+    let Some(_rig) = Rig::start("drop_mid_transfer").await else {
+        return;
+    };
+    let (mut listener, carrier) = peripheral_holder(holder_config()).await;
+    let reader_carrier = carrier.clone();
+    let progress = std::sync::Arc::new(tokio::sync::Notify::new());
+    let p2 = progress.clone();
+    let reader = tokio::spawn(async move {
+        let config = BleConfig {
+            progress: Some(std::sync::Arc::new(move |got, _| {
+                if got >= 4000 {
+                    p2.notify_one();
+                }
+            })),
+            ..reader_config()
+        };
+        let mut link = BleReader::new(config)
+            .connect_ble(&reader_carrier, &ANY_BINDING)
+            .await
+            .expect("connect");
+        link.send(&[0xA5; 10]).await.expect("request");
+        tokio::select! {
+            r = link.receive() => panic!("the whole response arrived before the drop: {r:?}"),
+            () = progress.notified() => {}
+        }
+        link.abort().await;
+    });
+    let mut link = listener
+        .accept_ble(&carrier, &ANY_BINDING)
+        .await
+        .expect("accept");
+    assert_eq!(
+        link.receive().await.expect("request"),
+        Incoming::Message(vec![0xA5; 10])
+    );
+    let t0 = Instant::now();
+    // 200 KB: far more than can go before the reader drops the link at 4 KB.
+    let sent = link.send(&vec![0x5A; 200_000]).await;
+    let outcome = match sent {
+        Err(e) => Err(e),
+        Ok(()) => tokio::time::timeout(Duration::from_secs(20), link.receive())
+            .await
+            .expect("no hang"),
+    };
+    assert!(
+        matches!(outcome, Err(mdl_transport::TransportError::LinkLost)),
+        "{outcome:?}"
+    );
+    assert!(
+        matches!(link.last_error(), Some(BleError::LinkLost { .. })),
+        "{:?}",
+        link.last_error()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    reader.await.expect("reader");
+}

@@ -29,6 +29,19 @@ enum Kind {
     L2cap(L2capLink),
 }
 
+/// What went over a link so far (for reports and BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// GATT chunks written or notified by this side (one ATT PDU each).
+    pub chunks_sent: u64,
+    /// GATT chunks received from the peer.
+    pub chunks_received: u64,
+    /// Messages sent.
+    pub messages_sent: u64,
+    /// Messages received.
+    pub messages_received: u64,
+}
+
 /// A BLE data-retrieval link (GATT in either mode, or L2CAP), ready for messages.
 ///
 /// [`Transport::end`] sends State `0x02` (GATT; nothing on L2CAP, whose end is SessionData
@@ -36,6 +49,7 @@ enum Kind {
 /// Session data (buffers, keys of the link) is dropped with it: each transaction gets a new link.
 pub struct BleLink {
     kind: Kind,
+    stats: LinkStats,
     mode: BleMode,
     pending: VecDeque<Result<Incoming, BleError>>,
     progress: Option<ProgressFn>,
@@ -52,6 +66,10 @@ impl std::fmt::Debug for BleLink {
             .finish_non_exhaustive()
     }
 }
+
+/// How long a GATT server that notified State `0x02` waits for the client to disconnect
+/// before it drops the service itself.
+const END_GRACE: Duration = Duration::from_secs(2);
 
 fn now() -> std::time::Instant {
     tokio::time::Instant::now().into_std()
@@ -71,6 +89,7 @@ impl BleLink {
                 io,
                 started: false,
             },
+            stats: LinkStats::default(),
             pending: VecDeque::new(),
             progress,
             notify_timeout,
@@ -81,6 +100,7 @@ impl BleLink {
     pub(crate) fn l2cap(link: L2capLink, mode: BleMode, progress: Option<ProgressFn>) -> Self {
         Self {
             kind: Kind::L2cap(link),
+            stats: LinkStats::default(),
             mode,
             pending: VecDeque::new(),
             progress,
@@ -107,9 +127,28 @@ impl BleLink {
         }
     }
 
+    /// Counters of what went over this link.
+    pub fn stats(&self) -> LinkStats {
+        self.stats
+    }
+
     /// The typed cause of the last failure this link reported as a [`TransportError`].
     pub fn last_error(&self) -> Option<&BleError> {
         self.last_error.as_ref()
+    }
+
+    /// Releases the link at once, without the transport's end (no State `0x02`): for an
+    /// abandoned session (the user cancelled). The peer sees a lost link.
+    pub async fn abort(&mut self) {
+        match &mut self.kind {
+            Kind::Gatt { conn, io, .. } => {
+                conn.handle_disconnected();
+                let _ = conn.take_error();
+                while conn.poll_output().is_some() {}
+                release(io).await;
+            }
+            Kind::L2cap(l) => l.close().await,
+        }
     }
 
     /// Sets the progress callback for long incoming messages.
@@ -139,6 +178,7 @@ impl BleLink {
         let Kind::Gatt { conn, io, started } = &mut self.kind else {
             return;
         };
+        let stats = &mut self.stats;
         while let Some(out) = conn.poll_output() {
             let result = match out {
                 GattOutput::ReadIdent => match io {
@@ -162,22 +202,26 @@ impl BleLink {
                         .await
                     }
                 },
-                GattOutput::SendChunk(chunk) => match io {
-                    GattIo::Client(c) => c.write_chunk(&chunk).await,
-                    GattIo::Server(srv) => {
-                        srv.notify(
-                            CharacteristicKind::ServerToClient,
-                            chunk,
-                            self.notify_timeout,
-                        )
-                        .await
+                GattOutput::SendChunk(chunk) => {
+                    stats.chunks_sent += 1;
+                    match io {
+                        GattIo::Client(c) => c.write_chunk(&chunk).await,
+                        GattIo::Server(srv) => {
+                            srv.notify(
+                                CharacteristicKind::ServerToClient,
+                                chunk,
+                                self.notify_timeout,
+                            )
+                            .await
+                        }
                     }
-                },
+                }
                 GattOutput::Started => {
                     *started = true;
                     Ok(())
                 }
                 GattOutput::Received(m) => {
+                    stats.messages_received += 1;
                     self.pending.push_back(Ok(Incoming::Message(m)));
                     Ok(())
                 }
@@ -236,6 +280,7 @@ impl BleLink {
                             conn.handle_state(now(), &value);
                         }
                         Some(ServerEvent::Chunk { value, mtu }) => {
+                            self.stats.chunks_received += 1;
                             conn.handle_mtu(mtu);
                             conn.handle_chunk(&value);
                             report(&self.progress, conn);
@@ -248,6 +293,7 @@ impl BleLink {
             GattIo::Client(c) => match c.next_event().await {
                 ClientEvent::State(v) => conn.handle_state(now(), &v),
                 ClientEvent::Chunk(v) => {
+                    self.stats.chunks_received += 1;
                     conn.handle_chunk(&v);
                     report(&self.progress, conn);
                 }
@@ -258,7 +304,11 @@ impl BleLink {
 
     async fn receive_ble(&mut self) -> Result<Incoming, BleError> {
         if let Kind::L2cap(l) = &mut self.kind {
-            return l.receive(self.progress.as_ref()).await;
+            let got = l.receive(self.progress.as_ref()).await;
+            if let Ok(Incoming::Message(_)) = &got {
+                self.stats.messages_received += 1;
+            }
+            return got;
         }
         loop {
             self.flush().await;
@@ -275,6 +325,7 @@ impl BleLink {
     }
 
     async fn send_ble(&mut self, message: &[u8]) -> Result<(), BleError> {
+        self.stats.messages_sent += 1;
         match &mut self.kind {
             Kind::L2cap(l) => l.send(message).await,
             Kind::Gatt { conn, .. } => {
@@ -299,9 +350,23 @@ impl BleLink {
     }
 
     async fn close_ble(&mut self) {
+        let was_open = matches!(&self.kind, Kind::Gatt { conn, .. } if conn.is_open());
         self.end_ble().await;
         match &mut self.kind {
-            Kind::Gatt { io, .. } => release(io).await,
+            Kind::Gatt { io, .. } => {
+                if let (GattIo::Server(srv), true) = (&mut *io, was_open) {
+                    // The client disconnects on State 0x02; dropping the service at once can
+                    // lose the notification still queued. Give it a moment to do so.
+                    let _ = tokio::time::timeout(END_GRACE, async {
+                        while !matches!(
+                            srv.next_event().await,
+                            Some(ServerEvent::Disconnected) | None
+                        ) {}
+                    })
+                    .await;
+                }
+                release(io).await;
+            }
             Kind::L2cap(l) => l.close().await,
         }
     }

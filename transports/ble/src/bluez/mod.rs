@@ -25,7 +25,7 @@ mod server;
 mod uuid;
 
 pub use holder::BleHolder;
-pub use link::BleLink;
+pub use link::{BleLink, LinkStats};
 pub use reader::BleReader;
 pub use uuid::random_service_uuid;
 

@@ -46,6 +46,10 @@ impl Rig {
             Some("vm") => Kind::Vm,
             Some(other) => panic!("MDL_BLE_RIG={other}: expected bluezoo or vm"),
         };
+        if std::env::var_os(CHILD).is_none() {
+            run_in_child();
+            return None;
+        }
         let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let mut rig = Rig {
             kind,
@@ -138,6 +142,44 @@ impl Rig {
             .await
             .expect("Powered");
     }
+}
+
+/// Set in the child process that runs one scenario.
+const CHILD: &str = "MDL_BLE_RIG_CHILD";
+
+/// Runs the calling test again in a child process of this test binary, alone, and fails if it
+/// fails. Each scenario gets a fresh process: libdbus keeps its first bus address and some
+/// D-Bus state per process, and a scenario must not inherit an earlier one's connections.
+fn run_in_child() {
+    let thread = std::thread::current();
+    let test = thread
+        .name()
+        .expect("libtest names the test thread")
+        .to_owned();
+    let exe = std::env::current_exe().expect("test binary");
+    let out = Command::new(exe)
+        .args([
+            test.as_str(),
+            "--exact",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("child test process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("--- {test} (child process)\n{stdout}{stderr}");
+    assert!(
+        out.status.success(),
+        "{test} failed in its child process: {}",
+        out.status
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "{test} did not run in the child process"
+    );
 }
 
 async fn wait_powered(names: &[&str]) {
