@@ -715,3 +715,105 @@ async fn reader_dropping_the_link_mid_transfer_is_link_lost_for_the_holder() {
     assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
     reader.await.expect("reader");
 }
+
+/// The example binaries as two processes: QR engagement from the holder's stdout, BLE data
+/// retrieval, verification in the reader.
+async fn two_processes(holder_args: &[&str], reader_args: &[&str]) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    use tokio::process::Command;
+    let examples = std::env::current_exe()
+        .expect("test binary")
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("examples");
+    let mut holder = Command::new(examples.join("holder_ble"))
+        .args(holder_args)
+        .args(["--adapter", HOLDER_ADAPTER])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("holder_ble example (built by cargo test with --all-features)");
+    let mut lines = BufReader::new(holder.stdout.take().expect("stdout")).lines();
+    let (mut uri, mut iaca) = (String::new(), String::new());
+    let mut holder_out = String::new();
+    while uri.is_empty() {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("holder prints its engagement")
+            .expect("read")
+            .expect("holder running");
+        holder_out.push_str(&line);
+        holder_out.push('\n');
+        if let Some(v) = line.strip_prefix("IACA:") {
+            iaca = v.trim().to_owned();
+        }
+        if let Some(v) = line.strip_prefix("engagement:") {
+            uri = v.trim().to_owned();
+        }
+    }
+    let reader = Command::new(examples.join("reader_ble"))
+        .arg(&uri)
+        .arg(&iaca)
+        .args(reader_args)
+        .args(["--adapter", READER_ADAPTER])
+        .kill_on_drop(true)
+        .output();
+    let reader = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .expect("reader in time")
+        .expect("reader");
+    let stdout = String::from_utf8_lossy(&reader.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&reader.stderr));
+    assert!(reader.status.success(), "reader failed: {}", reader.status);
+    assert!(
+        stdout.contains("DeviceResponse status 0 — VALID"),
+        "{stdout}"
+    );
+    while let Ok(Some(line)) = lines.next_line().await {
+        holder_out.push_str(&line);
+        holder_out.push('\n');
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), holder.wait())
+        .await
+        .expect("holder exits")
+        .expect("wait");
+    eprintln!("{holder_out}");
+    assert!(status.success(), "holder failed: {status}\n{holder_out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_peripheral_server_mode() {
+    let Some(_rig) = Rig::start("two_processes_ps").await else {
+        return;
+    };
+    two_processes(&["--ble", "peripheral"], &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_central_client_mode() {
+    let Some(_rig) = Rig::start("two_processes_cc").await else {
+        return;
+    };
+    two_processes(&["--ble", "central"], &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_holder_offers_both_reader_prefers_central() {
+    let Some(_rig) = Rig::start("two_processes_both").await else {
+        return;
+    };
+    two_processes(&["--ble", "both"], &["--prefer", "central"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_l2cap_vm_only() {
+    let Some(rig) = Rig::start("two_processes_l2cap").await else {
+        return;
+    };
+    if rig.kind != rig::Kind::Vm {
+        eprintln!("l2cap: BlueZoo has no L2CAP; runs under MDL_BLE_RIG=vm");
+        return;
+    }
+    two_processes(&["--ble", "peripheral", "--l2cap"], &["--l2cap"]).await;
+}

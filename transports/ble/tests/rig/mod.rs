@@ -47,6 +47,9 @@ impl Rig {
             Some(other) => panic!("MDL_BLE_RIG={other}: expected bluezoo or vm"),
         };
         if std::env::var_os(CHILD).is_none() {
+            // The VM's two adapters are shared: its scenarios run one after another.
+            let _serial =
+                (kind == Kind::Vm).then(|| SERIAL.lock().unwrap_or_else(|p| p.into_inner()));
             run_in_child();
             return None;
         }
