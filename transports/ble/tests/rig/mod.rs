@@ -147,6 +147,9 @@ impl Rig {
     }
 }
 
+/// The longest a scenario may take, rig start included.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(150);
+
 /// Set in the child process that runs one scenario.
 const CHILD: &str = "MDL_BLE_RIG_CHILD";
 
@@ -160,7 +163,12 @@ fn run_in_child() {
         .expect("libtest names the test thread")
         .to_owned();
     let exe = std::env::current_exe().expect("test binary");
-    let out = Command::new(exe)
+    let dir = std::env::temp_dir().join(format!("mdl-ble-rig-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("output dir");
+    let out_path = dir.join(format!("{test}.out"));
+    let out_file = std::fs::File::create(&out_path).expect("output file");
+    let err_file = out_file.try_clone().expect("output file");
+    let mut child = Command::new(exe)
         .args([
             test.as_str(),
             "--exact",
@@ -169,15 +177,30 @@ fn run_in_child() {
             "1",
         ])
         .env(CHILD, "1")
-        .output()
+        .stdout(out_file)
+        .stderr(err_file)
+        .spawn()
         .expect("child test process");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("--- {test} (child process)\n{stdout}{stderr}");
+    // Every wait inside a scenario has its own deadline; this one catches a stack that hangs.
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("child status") {
+            break Some(status);
+        }
+        if t0.elapsed() > SCENARIO_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&out_path);
+    eprintln!("--- {test} (child process)\n{stdout}");
+    let status = status.unwrap_or_else(|| panic!("{test} hung: killed after {SCENARIO_LIMIT:?}"));
     assert!(
-        out.status.success(),
-        "{test} failed in its child process: {}",
-        out.status
+        status.success(),
+        "{test} failed in its child process: {status}"
     );
     assert!(
         stdout.contains("1 passed"),
