@@ -116,11 +116,11 @@ fn round_trip(mode: BleMode) {
     assert!(pair.client_seen.started && pair.server_seen.started);
     let request = vec![0x11; 1000];
     let response = vec![0x22; 60_000];
-    pair.client.send_message(&request).unwrap();
+    pair.client.send_message(&request).expect("open");
     pair.pump();
     assert_eq!(pair.server_seen.received, vec![request]);
     assert_eq!(pair.client_seen.chunks_sent, 1000usize.div_ceil(243));
-    pair.server.send_message(&response).unwrap();
+    pair.server.send_message(&response).expect("open");
     pair.pump();
     assert_eq!(pair.client_seen.received, vec![response]);
     assert_eq!(pair.server_seen.chunks_sent, 60_000usize.div_ceil(243));
@@ -359,7 +359,7 @@ fn sending_before_start_is_refused() {
 fn server_follows_the_mtu_the_client_writes_with() {
     let mut server = open_server();
     server.handle_mtu(23);
-    server.send_message(&[5; 40]).unwrap();
+    server.send_message(&[5; 40]).expect("open");
     let mut lens = Vec::new();
     while let Some(GattOutput::SendChunk(c)) = server.poll_output() {
         lens.push(c.len());

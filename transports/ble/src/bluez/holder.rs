@@ -173,19 +173,19 @@ impl BleHolder {
         if self.prepared.is_empty() {
             return Err(BleError::UnsupportedCarrier("nothing offered"));
         }
-        let attempts: Vec<Pin<Box<dyn Future<Output = Result<BleLink, BleError>> + Send>>> = self
+        let attempts: Vec<Attempt> = self
             .prepared
             .drain(..)
-            .map(|p| {
-                Box::pin(accept_prepared(self.config.clone(), p, *binding))
-                    as Pin<Box<dyn Future<Output = _> + Send>>
-            })
+            .map(|p| Box::pin(accept_prepared(self.config.clone(), p, *binding)) as Attempt)
             .collect();
         futures::future::select_ok(attempts)
             .await
             .map(|(link, _rest)| link)
     }
 }
+
+/// One carrier's accept, raced against the others by [`BleHolder::accept_any`].
+type Attempt = Pin<Box<dyn Future<Output = Result<BleLink, BleError>> + Send>>;
 
 fn l2cap_error(e: &std::io::Error) -> BleError {
     BleError::Backend {
