@@ -13,7 +13,7 @@ set -euo pipefail
 
 # mdl-transport-ble test targets (transports/ble/tests/<name>.rs) that need the real stack: list
 # their names here, separated by spaces, e.g. "ble_vm". Each one is built with --all-features.
-BLE_VM_TESTS="${BLE_VM_TESTS-}"
+BLE_VM_TESTS="${BLE_VM_TESTS-ble_rig}"
 # The whole VM run, boot included (seconds); QEMU is killed after it.
 BLE_VM_TIMEOUT="${BLE_VM_TIMEOUT:-300}"
 
