@@ -21,6 +21,7 @@
 //! the median ratios as the Markdown table of BENCHMARKS.md ("hostile inputs").
 //!
 //! Run: `cargo bench --bench hostile` (a few minutes on 2 cores).
+#![allow(clippy::disallowed_methods)]
 
 use std::error::Error;
 use std::hint::black_box;

@@ -4,7 +4,13 @@
 //!
 //! Each function takes arbitrary bytes and panics only on a real bug: a decoder panicking, a
 //! round trip that does not hold, or the verifier accepting something it must not.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::disallowed_methods,
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::sync::OnceLock;
 use std::time::Instant;

@@ -3,7 +3,7 @@
 //! check the cargo-fuzz target runs (`fuzz/checks.rs`), then a small deterministic mutation
 //! pass over each corpus, so a regression is caught in CI without a fuzzer or a nightly
 //! toolchain.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

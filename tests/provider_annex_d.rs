@@ -2,7 +2,7 @@
 //! the shared secrets, session keys, the reader's SessionEstablishment, the holder's SessionData,
 //! the certificate and COSE signatures, EMacKey and the deviceMac tag, and the whole inspection
 //! procedure. (`tests/annex_d.rs` covers every vector on the default provider.)
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 

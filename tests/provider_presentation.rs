@@ -3,7 +3,7 @@
 //! of curves with holder and reader on the same provider, and cross-provider sessions with the
 //! holder on one provider and the reader on another. Sans IO: the sessions hand their messages
 //! to each other directly.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 
