@@ -328,7 +328,7 @@ fn disconnect_after_end_is_quiet() {
 }
 
 #[test]
-fn end_before_start_only_disconnects() {
+fn end_before_start_sends_nothing() {
     let mut client = GattConnection::new(
         Role::Reader,
         BleMode::PeripheralServer,
@@ -336,7 +336,7 @@ fn end_before_start_only_disconnects() {
         None,
     );
     client.end();
-    assert_eq!(client.poll_output(), Some(GattOutput::Disconnect));
+    // No State 0x02 before a start; releasing the link is the backend's close.
     assert_eq!(client.poll_output(), None);
     assert!(matches!(client.send_message(b"x"), Err(BleError::Ended)));
 }
