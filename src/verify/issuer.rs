@@ -131,9 +131,9 @@ pub(crate) fn verify<'a>(
     let elements = check_digests(doc, &mso, report);
     if let Some(ds) = &chain.leaf {
         let iaca = chain.anchor.map(|a| a.subject());
-        report
-            .failures
-            .extend(super::issuer_names::check(ds, iaca, &elements));
+        for failure in super::issuer_names::check(ds, iaca, &elements) {
+            report.fail(failure);
+        }
     }
 
     // Only an authentic MSO vouches for the elements.
