@@ -19,6 +19,8 @@ mod input;
 mod inspect;
 mod issue;
 mod keys;
+#[cfg(feature = "nfc")]
+mod nfc;
 mod output;
 mod present;
 mod qr;

@@ -51,6 +51,16 @@ pub(crate) fn start_session(
     engagement: DeviceEngagementBytes,
     rng: &mut CliRng,
 ) -> CliResult<(ReaderSession, PrivateKey)> {
+    start_session_with(engagement, Handover::Qr, rng)
+}
+
+/// [`start_session`] for an engagement that came with `handover` (NFC: `[Hs, null]` static,
+/// `[Hs, Hr]` negotiated, bytes as exchanged).
+pub(crate) fn start_session_with(
+    engagement: DeviceEngagementBytes,
+    handover: Handover,
+    rng: &mut CliRng,
+) -> CliResult<(ReaderSession, PrivateKey)> {
     let curve = engagement.value().security.e_device_key.value().curve;
     let key = PrivateKey::generate(curve, rng)
         .with_context(|| format!("generating EReaderKey on the holder's curve {curve}"))?;
@@ -60,7 +70,7 @@ pub(crate) fn start_session(
         ReaderConfig::default(),
         e_reader_key,
         engagement,
-        Handover::Qr,
+        handover,
         Instant::now(),
     )
     .context("starting the reader session")?;
@@ -263,6 +273,14 @@ fn load_reader_auth(key: &Path, cert: &Path) -> CliResult<ReaderAuth> {
 }
 
 async fn read(args: &ReaderArgs) -> CliResult<bool> {
+    if args.list_readers {
+        #[cfg(feature = "nfc")]
+        return crate::nfc::list_readers();
+        #[cfg(not(feature = "nfc"))]
+        return Err(CliError::usage(
+            "--list-readers: this mdl was built without the `nfc` feature",
+        ));
+    }
     let at = validation_time(args.at);
     let trust = load_trust(&args.trust, "--trust")?;
     let elements = parse_elements(&args.request)?;
@@ -270,12 +288,33 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         (Some(k), Some(c)) => Some(load_reader_auth(k, c)?),
         _ => None,
     };
-    let engagement = read_engagement(&args.engagement)?;
-    let target = endpoint(&engagement, args.connect.as_ref())?;
     if let Some(dir) = &args.dump {
         dump::create_dir(dir)?;
     }
     let mut rng = CliRng::new(args.seed);
+    #[cfg(feature = "nfc")]
+    if let Some(pcsc) = &args.nfc {
+        let ctx = ReadContext {
+            trust: &trust,
+            elements: &elements,
+            auth: auth.as_ref(),
+            at,
+        };
+        return crate::nfc::read(args, pcsc, &ctx, &mut rng).await;
+    }
+    #[cfg(not(feature = "nfc"))]
+    if args.nfc.is_some() {
+        return Err(CliError::usage(
+            "--nfc: this mdl was built without the `nfc` feature (cargo build -p mdl-cli --features nfc)",
+        ));
+    }
+    let Some(engagement_arg) = &args.engagement else {
+        return Err(CliError::usage(
+            "give --engagement URI or --nfc [pcsc:READER]",
+        ));
+    };
+    let engagement = read_engagement(engagement_arg)?;
+    let target = endpoint(&engagement, args.connect.as_ref())?;
 
     let Carrier::Tcp(tcp) = &target else {
         return Err(CliError::msg("only the TCP test carrier is supported"));
@@ -305,11 +344,48 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
     )
     .await?;
     let report = verify_response(&response, &session, &trust, at);
+    let ctx = ReadContext {
+        trust: &trust,
+        elements: &elements,
+        auth: auth.as_ref(),
+        at,
+    };
+    print_outcome(
+        args,
+        &ctx,
+        &report,
+        &response,
+        &format!("tcp:{host}:{port}"),
+    );
+    Ok(report.is_valid())
+}
 
+/// What a read needs besides the link: trust anchors, the elements, reader authentication and
+/// the validation time.
+pub(crate) struct ReadContext<'a> {
+    /// `--trust`.
+    pub(crate) trust: &'a TrustAnchors,
+    /// `--request`.
+    pub(crate) elements: &'a [(String, String)],
+    /// `--reader-key` and `--reader-cert`.
+    pub(crate) auth: Option<&'a ReaderAuth>,
+    /// `--at`, or now.
+    pub(crate) at: i64,
+}
+
+/// Prints the report as today's `mdl reader` does (text or `--json`); `holder` names the link.
+pub(crate) fn print_outcome(
+    args: &ReaderArgs,
+    ctx: &ReadContext<'_>,
+    report: &VerificationReport,
+    response: &DeviceResponse,
+    holder: &str,
+) {
+    let (elements, auth, at) = (ctx.elements, ctx.auth, ctx.at);
     if args.json {
-        let mut out = present::report_json(&report, Some(&response));
+        let mut out = present::report_json(report, Some(response));
         if let serde_json::Value::Object(obj) = &mut out {
-            obj.insert("holder".into(), json!(format!("tcp:{host}:{port}")));
+            obj.insert("holder".into(), json!(holder));
             obj.insert(
                 "request".into(),
                 json!({
@@ -322,7 +398,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         crate::output::print_json(&out, false);
     } else {
         outln!(
-            "read from tcp:{host}:{port}: {} element{} requested{}",
+            "read from {holder}: {} element{} requested{}",
             elements.len(),
             if elements.len() == 1 { "" } else { "s" },
             if auth.is_some() {
@@ -331,10 +407,9 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
                 ", unsigned"
             }
         );
-        out!("{}", present::report_text(&report, Some(&response)));
+        out!("{}", present::report_text(report, Some(response)));
     }
     if let Some(dir) = &args.dump {
         eprintln!("dump written to {}", dir.display());
     }
-    Ok(report.is_valid())
 }
