@@ -41,7 +41,8 @@ pub(crate) enum Command {
     /// SessionEstablishment, SessionData, DeviceRequest, ItemsRequest, DeviceResponse,
     /// MobileSecurityObject, IssuerSignedItem, any tag-24 wrapped item, COSE_Sign1, COSE_Mac0,
     /// COSE_Key, SessionTranscript, DeviceAuthentication, ReaderAuthentication and X.509
-    /// certificates (DER or PEM); anything else well-formed is shown as generic CBOR. Malformed
+    /// certificates (DER or PEM), and the APDU trace `apdu.log` of `mdl reader --nfc --dump`;
+    /// anything else well-formed is shown as generic CBOR. Malformed
     /// input is reported with its byte offset or field path, and the exit status is 1.
     Inspect(InspectArgs),
 }

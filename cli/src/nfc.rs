@@ -38,7 +38,9 @@ const READER_ENGAGEMENT: [u8; 6] = [0xA1, 0x00, 0x63, b'1', b'.', b'0'];
 
 /// How long a removed card stays out of vpcd before the next is inserted: pcscd polls a
 /// reader for card presence every 400 ms (pcsc-lite's `PCSCLITE_STATUS_POLL_RATE`); a card
-/// back sooner is not seen as removed, and readers waiting for a new tap never see one.
+/// back sooner is not seen as removed, and readers waiting for a new tap never see one. The
+/// holder cannot ask pcscd (it may be on another machine), so it waits this long before every
+/// insertion, the first too (a previous holder process may just have left).
 const REINSERT_PAUSE: std::time::Duration = std::time::Duration::from_millis(1200);
 
 /// The trace file `--dump` writes beside the messages.
@@ -96,6 +98,9 @@ pub(crate) async fn hold(
             mode,
             link_sizes: vpcd::LINK_SIZES,
         });
+        // Only once pcscd has seen any previous card go, this holder's or an earlier
+        // process's (TESTING.md: EMPTY before the next vpcd card).
+        tokio::time::sleep(REINSERT_PAUSE).await;
         let link = VpcdLink::connect(vpcd)
             .with_context(|| format!("connecting to vpcd at {vpcd} (is pcscd running?)"))?;
         let mut card = NfcCard::start(link, emulator);
@@ -159,10 +164,8 @@ pub(crate) async fn hold(
                 serve_connection(&mut session, &mut card, presenter, dump, tap).await?;
             }
         }
-        // The card leaves the field; the next loop inserts a fresh one (new keys, new Hs)
-        // once pcscd has seen this one go (TESTING.md: EMPTY before the next vpcd card).
+        // The card leaves the field; the next loop inserts a fresh one (new keys, new Hs).
         drop(card);
-        tokio::time::sleep(REINSERT_PAUSE).await;
     }
     Ok(())
 }
