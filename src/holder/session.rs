@@ -391,7 +391,7 @@ impl Session for HolderSession {
                 }
             }
             Input::Timeout(now) => {
-                if !self.deadline().is_some_and(|d| now >= d) {
+                if self.deadline().is_none_or(|d| now < d) {
                     return;
                 }
                 if matches!(self.state, State::AwaitingEstablishment { .. }) {
