@@ -103,8 +103,21 @@ pub(crate) struct HolderArgs {
     pub(crate) credential: PathBuf,
     /// Where to listen for readers, e.g. `tcp:127.0.0.1:7000` (the GmDL TCP test transport).
     #[arg(long, value_name = "tcp:HOST:PORT", value_parser = parse_tcp_endpoint,
-          required_unless_present = "nfc", conflicts_with = "nfc")]
+          required_unless_present_any = ["nfc", "ble"], conflicts_with = "nfc")]
     pub(crate) listen: Option<TcpEndpoint>,
+    /// Offer BLE data retrieval (2021 8.3.3.1.1) in the engagement, in mdoc peripheral server
+    /// mode, mdoc central client mode or both; combinable with `--listen` (needs the `ble`
+    /// feature and BlueZ).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "peripheral",
+          conflicts_with = "nfc")]
+    pub(crate) ble: Option<BleModeArg>,
+    /// With `--ble`: also offer an L2CAP connection-oriented channel (its PSM in the
+    /// engagement, 2nd ed. 11.1.3.3).
+    #[arg(long, requires = "ble")]
+    pub(crate) l2cap: bool,
+    /// With `--ble`: the Bluetooth adapter (`hci0`, …; default BlueZ's first).
+    #[arg(long, value_name = "hciN", requires = "ble")]
+    pub(crate) adapter: Option<String>,
     /// Present by NFC tap instead: the holder is a vsmartcard virtual card that connects to
     /// pcscd's vpcd driver (default 127.0.0.1:35963), serving tap after tap until Ctrl-C
     /// (needs the `nfc` feature).
@@ -155,6 +168,16 @@ pub(crate) struct ReaderArgs {
     #[arg(long, value_name = "pcsc[:READER]", num_args = 0..=1, default_missing_value = "pcsc",
           value_parser = parse_pcsc)]
     pub(crate) nfc: Option<PcscReader>,
+    /// Which carrier to use when the engagement offers several (default: ble, then tcp).
+    #[arg(long, value_enum)]
+    pub(crate) prefer: Option<PreferArg>,
+    /// The Bluetooth adapter for BLE retrieval (`hci0`, …; default BlueZ's first).
+    #[arg(long, value_name = "hciN")]
+    pub(crate) adapter: Option<String>,
+    /// Use the L2CAP channel when the holder's engagement offers one (BLE peripheral server
+    /// mode with a PSM).
+    #[arg(long)]
+    pub(crate) l2cap: bool,
     /// Limit NFC APDUs to short length with chaining (PN53x-class readers such as the ACR122U).
     #[arg(long, requires = "nfc")]
     pub(crate) short_apdus: bool,
@@ -294,6 +317,28 @@ pub(crate) enum HandoverArg {
     Static,
     /// TNEP: the reader writes a Handover Request, the tag answers with one carrier.
     Negotiated,
+}
+
+/// `mdl holder --ble`: which BLE modes to offer (2021 8.3.3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BleModeArg {
+    /// mdoc peripheral server mode: the holder is the GATT server and advertises.
+    Peripheral,
+    /// mdoc central client mode: the reader is the GATT server; the holder scans.
+    Central,
+    /// Both; the reader picks.
+    Both,
+}
+
+/// `mdl reader --prefer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PreferArg {
+    /// Bluetooth LE.
+    Ble,
+    /// The TCP test transport.
+    Tcp,
+    /// NFC (only after an NFC tap: `--nfc`).
+    Nfc,
 }
 
 /// `--retrieval`: what the NFC holder offers for data retrieval.

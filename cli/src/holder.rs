@@ -225,7 +225,7 @@ impl<C: ConsentHook> Responder for DumpingResponder<'_, C> {
 // ---- the loop ---------------------------------------------------------------------------------
 
 /// Ctrl-C: the holder's normal end.
-fn stop() -> ! {
+pub(crate) fn stop() -> ! {
     eprintln!("holder: stopped");
     std::process::exit(0)
 }
@@ -308,6 +308,16 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
     if args.nfc.is_some() {
         return Err(CliError::usage(
             "--nfc: this mdl was built without the `nfc` feature (cargo build -p mdl-cli --features nfc)",
+        ));
+    }
+    #[cfg(feature = "ble")]
+    if let Some(modes) = args.ble {
+        return crate::ble::hold(args, modes, curve, &mut presenter, &mut rng).await;
+    }
+    #[cfg(not(feature = "ble"))]
+    if args.ble.is_some() {
+        return Err(CliError::usage(
+            "--ble: this mdl was built without the `ble` feature (cargo build -p mdl-cli --features ble)",
         ));
     }
     let Some(listen) = &args.listen else {

@@ -261,18 +261,19 @@ pub(crate) async fn read(
             _ => "static",
         }
     );
-    let carrier = select_carrier(
-        &engagement.carriers,
-        &[CarrierKind::Nfc, CarrierKind::Tcp],
-        |_| true,
-    )
-    .cloned()
-    .ok_or_else(|| {
-        CliError::msg(format!(
-            "the holder offers no carrier this reader supports (NFC, TCP): {:?}",
-            engagement.carriers
-        ))
-    })?;
+    // NFC first unless `--prefer tcp`; BLE after a tap is not wired into the CLI yet.
+    let preference = match args.prefer {
+        Some(crate::cli::PreferArg::Tcp) => [CarrierKind::Tcp, CarrierKind::Nfc],
+        _ => [CarrierKind::Nfc, CarrierKind::Tcp],
+    };
+    let carrier = select_carrier(&engagement.carriers, &preference, |_| true)
+        .cloned()
+        .ok_or_else(|| {
+            CliError::msg(format!(
+                "the holder offers no carrier this reader supports (NFC, TCP): {:?}",
+                engagement.carriers
+            ))
+        })?;
     let (mut session, e_reader_key) =
         start_session_with(engagement.device_engagement, engagement.handover, rng)?;
     let request = crate::reader::build_request(ctx.elements, ctx.auth, &session)?;

@@ -21,7 +21,7 @@ use mdl_transport::{Carrier, CarrierKind, Connect, TcpCarrier};
 use mdl_transport_mock::TcpConnector;
 use serde_json::json;
 
-use crate::cli::{ReaderArgs, TcpEndpoint};
+use crate::cli::{PreferArg, ReaderArgs, TcpEndpoint};
 use crate::dump::{self, MessageDump};
 use crate::error::{CliError, CliResult, Context as _};
 use crate::input::{read_arg, Input};
@@ -202,6 +202,7 @@ fn read_engagement(arg: &str) -> CliResult<DeviceEngagementBytes> {
 fn endpoint(
     engagement: &DeviceEngagementBytes,
     connect: Option<&TcpEndpoint>,
+    preference: &[CarrierKind],
 ) -> CliResult<Carrier> {
     if let Some(c) = connect {
         return Ok(Carrier::Tcp(TcpCarrier {
@@ -211,9 +212,13 @@ fn endpoint(
     }
     let engagement = Engagement::from_qr(engagement.clone());
     let connector = TcpConnector;
-    if let Some(carrier) = select_carrier(engagement.carriers(), &[CarrierKind::Tcp], |c| {
-        connector.supports(c)
-    }) {
+    let supports = |c: &Carrier| match c {
+        Carrier::Tcp(_) => connector.supports(c),
+        // The BLE connector of the `ble` feature takes both modes.
+        Carrier::Ble(_) => cfg!(feature = "ble"),
+        _ => false,
+    };
+    if let Some(carrier) = select_carrier(engagement.carriers(), preference, supports) {
         return Ok(carrier.clone());
     }
     let methods = engagement
@@ -227,12 +232,17 @@ fn endpoint(
         .map(|m| m.method_type().to_string())
         .collect();
     Err(CliError::usage(format!(
-        "the engagement advertises no TCP retrieval method (type -10 or -18224; it has {}): \
+        "the engagement advertises no TCP retrieval method (type -10 or -18224; it has {}){}: \
          give --connect tcp:HOST:PORT",
         if types.is_empty() {
             "none".to_owned()
         } else {
             format!("types {}", types.join(", "))
+        },
+        if cfg!(feature = "ble") {
+            " and no BLE one"
+        } else {
+            " (BLE needs the `ble` feature)"
         }
     )))
 }
@@ -314,14 +324,34 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         ));
     };
     let engagement = read_engagement(engagement_arg)?;
-    let target = endpoint(&engagement, args.connect.as_ref())?;
+    let preference = match args.prefer {
+        Some(PreferArg::Tcp) => [CarrierKind::Tcp, CarrierKind::Ble],
+        _ => [CarrierKind::Ble, CarrierKind::Tcp],
+    };
+    let target = endpoint(&engagement, args.connect.as_ref(), &preference)?;
+    let ctx = ReadContext {
+        trust: &trust,
+        elements: &elements,
+        auth: auth.as_ref(),
+        at,
+    };
 
-    let Carrier::Tcp(tcp) = &target else {
-        return Err(CliError::msg("only the TCP test carrier is supported"));
+    let binding = Engagement::from_qr(engagement.clone()).binding();
+    let tcp = match &target {
+        Carrier::Tcp(tcp) => tcp,
+        #[cfg(feature = "ble")]
+        Carrier::Ble(ble) => {
+            let (mut link, label) = crate::ble::connect(args, ble, &binding).await?;
+            return read_over(args, &ctx, engagement, &mut link, &label, &mut rng).await;
+        }
+        other => {
+            return Err(CliError::msg(format!(
+                "{other:?} is not a carrier of this reader"
+            )))
+        }
     };
     let (host, port) = (tcp.host.clone(), tcp.port);
     tracing::info!(host = %host, port = port, "connecting");
-    let binding = Engagement::from_qr(engagement.clone()).binding();
     let mut transport =
         tokio::time::timeout(CONNECT_TIMEOUT, TcpConnector.connect(&target, &binding))
             .await
@@ -332,31 +362,32 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
                 ))
             })?
             .with_context(|| format!("connecting to tcp:{host}:{port}"))?;
+    let label = format!("tcp:{host}:{port}");
+    read_over(args, &ctx, engagement, &mut transport, &label, &mut rng).await
+}
 
-    let (mut session, e_reader_key) = start_session(engagement, &mut rng)?;
-    let request = build_request(&elements, auth.as_ref(), &session)?;
+/// The session over a connected `transport` (QR engagement): request, exchange, verify,
+/// print. `Ok(true)` iff everything verified.
+async fn read_over<T: Transport>(
+    args: &ReaderArgs,
+    ctx: &ReadContext<'_>,
+    engagement: DeviceEngagementBytes,
+    transport: &mut T,
+    label: &str,
+    rng: &mut CliRng,
+) -> CliResult<bool> {
+    let (mut session, e_reader_key) = start_session(engagement, rng)?;
+    let request = build_request(ctx.elements, ctx.auth, &session)?;
     let response = exchange(
         &mut session,
         &e_reader_key,
-        &mut transport,
+        transport,
         &request,
         args.dump.as_deref(),
     )
     .await?;
-    let report = verify_response(&response, &session, &trust, at);
-    let ctx = ReadContext {
-        trust: &trust,
-        elements: &elements,
-        auth: auth.as_ref(),
-        at,
-    };
-    print_outcome(
-        args,
-        &ctx,
-        &report,
-        &response,
-        &format!("tcp:{host}:{port}"),
-    );
+    let report = verify_response(&response, &session, ctx.trust, ctx.at);
+    print_outcome(args, ctx, &report, &response, label);
     Ok(report.is_valid())
 }
 
