@@ -41,7 +41,8 @@ pub(crate) enum Command {
     /// SessionEstablishment, SessionData, DeviceRequest, ItemsRequest, DeviceResponse,
     /// MobileSecurityObject, IssuerSignedItem, any tag-24 wrapped item, COSE_Sign1, COSE_Mac0,
     /// COSE_Key, SessionTranscript, DeviceAuthentication, ReaderAuthentication and X.509
-    /// certificates (DER or PEM); anything else well-formed is shown as generic CBOR. Malformed
+    /// certificates (DER or PEM), and the APDU trace `apdu.log` of `mdl reader --nfc --dump`;
+    /// anything else well-formed is shown as generic CBOR. Malformed
     /// input is reported with its byte offset or field path, and the exit status is 1.
     Inspect(InspectArgs),
 }
@@ -101,8 +102,35 @@ pub(crate) struct HolderArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) credential: PathBuf,
     /// Where to listen for readers, e.g. `tcp:127.0.0.1:7000` (the GmDL TCP test transport).
-    #[arg(long, value_name = "tcp:HOST:PORT", value_parser = parse_tcp_endpoint)]
-    pub(crate) listen: TcpEndpoint,
+    #[arg(long, value_name = "tcp:HOST:PORT", value_parser = parse_tcp_endpoint,
+          required_unless_present_any = ["nfc", "ble"], conflicts_with = "nfc")]
+    pub(crate) listen: Option<TcpEndpoint>,
+    /// Offer BLE data retrieval (2021 8.3.3.1.1) in the engagement, in mdoc peripheral server
+    /// mode, mdoc central client mode or both; combinable with `--listen` (needs the `ble`
+    /// feature and BlueZ).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "peripheral",
+          conflicts_with = "nfc")]
+    pub(crate) ble: Option<BleModeArg>,
+    /// With `--ble`: also offer an L2CAP connection-oriented channel (its PSM in the
+    /// engagement, 2nd ed. 11.1.3.3).
+    #[arg(long, requires = "ble")]
+    pub(crate) l2cap: bool,
+    /// With `--ble`: the Bluetooth adapter (`hci0`, …; default BlueZ's first).
+    #[arg(long, value_name = "hciN", requires = "ble")]
+    pub(crate) adapter: Option<String>,
+    /// Present by NFC tap instead: the holder is a vsmartcard virtual card that connects to
+    /// pcscd's vpcd driver (default 127.0.0.1:35963), serving tap after tap until Ctrl-C
+    /// (needs the `nfc` feature).
+    #[arg(long, value_name = "vpcd[:HOST:PORT]", value_parser = parse_vpcd)]
+    pub(crate) nfc: Option<String>,
+    /// NFC handover the tag offers (2021 8.2.2.1; 2nd ed. recommends negotiated).
+    #[arg(long, value_enum, default_value_t = HandoverArg::Negotiated, requires = "nfc")]
+    pub(crate) handover: HandoverArg,
+    /// Data retrieval methods offered after an NFC tap, in order of preference: `nfc` and/or
+    /// `tcp:HOST:PORT` (port 0 picks a free one), comma-separated.
+    #[arg(long, value_name = "nfc,tcp:HOST:PORT", default_value = "nfc", requires = "nfc",
+          value_parser = parse_retrieval)]
+    pub(crate) retrieval: Retrieval,
     /// Accept requests only from readers whose certificate chains to this PEM (reader
     /// authentication); without it reader authentication is not required.
     #[arg(long, value_name = "PEM")]
@@ -131,13 +159,40 @@ pub(crate) struct HolderArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ReaderArgs {
     /// The holder's engagement: an `mdoc:` URI, hex, @FILE or `-` for stdin.
-    #[arg(long, value_name = "URI")]
-    pub(crate) engagement: String,
+    #[arg(long, value_name = "URI", required_unless_present_any = ["nfc", "list_readers"],
+          conflicts_with = "nfc")]
+    pub(crate) engagement: Option<String>,
+    /// Engage by NFC tap instead: wait for a card on a PC/SC reader (`pcsc:READER`, or `pcsc`
+    /// for the first reader with a card), then retrieve over the carrier the holder's Handover
+    /// Select chose, NFC or TCP (needs the `nfc` feature).
+    #[arg(long, value_name = "pcsc[:READER]", num_args = 0..=1, default_missing_value = "pcsc",
+          value_parser = parse_pcsc)]
+    pub(crate) nfc: Option<PcscReader>,
+    /// Which carrier to use when the engagement offers several (default: ble, then tcp).
+    #[arg(long, value_enum)]
+    pub(crate) prefer: Option<PreferArg>,
+    /// The Bluetooth adapter for BLE retrieval (`hci0`, …; default BlueZ's first).
+    #[arg(long, value_name = "hciN")]
+    pub(crate) adapter: Option<String>,
+    /// Use the L2CAP channel when the holder's engagement offers one (BLE peripheral server
+    /// mode with a PSM).
+    #[arg(long)]
+    pub(crate) l2cap: bool,
+    /// Limit NFC APDUs to short length with chaining (PN53x-class readers such as the ACR122U).
+    #[arg(long, requires = "nfc")]
+    pub(crate) short_apdus: bool,
+    /// List the PC/SC readers and exit (needs the `nfc` feature).
+    #[arg(long, exclusive = true)]
+    pub(crate) list_readers: bool,
     /// Connect here instead of the TCP retrieval method advertised in the engagement.
     #[arg(long, value_name = "tcp:HOST:PORT", value_parser = parse_tcp_endpoint)]
     pub(crate) connect: Option<TcpEndpoint>,
     /// IACA certificate(s) (PEM) that issuer signatures must chain to.
-    #[arg(long, value_name = "IACA.pem", required = true)]
+    #[arg(
+        long,
+        value_name = "IACA.pem",
+        required_unless_present = "list_readers"
+    )]
     pub(crate) trust: Vec<PathBuf>,
     /// Elements to request: `all`, or a comma-separated list of element identifiers
     /// (optionally `namespace/element`).
@@ -158,7 +213,8 @@ pub(crate) struct ReaderArgs {
     #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
     pub(crate) at: Option<i64>,
     /// Write every message sent and received, SessionTranscriptBytes, the decrypted
-    /// DeviceRequest/DeviceResponse and the EReaderKey private key into this directory.
+    /// DeviceRequest/DeviceResponse and the EReaderKey private key into this directory (and,
+    /// with `--nfc`, the APDU trace `apdu.log`, which `mdl inspect @DIR/apdu.log` annotates).
     #[arg(long, value_name = "DIR")]
     pub(crate) dump: Option<PathBuf>,
     /// Draw the ephemeral key from a seeded RNG instead of the OS (reproducible runs).
@@ -254,6 +310,104 @@ pub(crate) enum DeviceAuthArg {
     Mac,
 }
 
+/// `--handover`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum HandoverArg {
+    /// A read-only Handover Select listing every carrier.
+    Static,
+    /// TNEP: the reader writes a Handover Request, the tag answers with one carrier.
+    Negotiated,
+}
+
+/// `mdl holder --ble`: which BLE modes to offer (2021 8.3.3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BleModeArg {
+    /// mdoc peripheral server mode: the holder is the GATT server and advertises.
+    Peripheral,
+    /// mdoc central client mode: the reader is the GATT server; the holder scans.
+    Central,
+    /// Both; the reader picks.
+    Both,
+}
+
+/// `mdl reader --prefer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PreferArg {
+    /// Bluetooth LE.
+    Ble,
+    /// The TCP test transport.
+    Tcp,
+    /// NFC (only after an NFC tap: `--nfc`).
+    Nfc,
+}
+
+/// `--retrieval`: what the NFC holder offers for data retrieval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Retrieval {
+    /// NFC itself (the field that did the engagement).
+    pub(crate) nfc: bool,
+    /// The GmDL TCP test transport, listening here.
+    pub(crate) tcp: Option<TcpEndpoint>,
+}
+
+/// `mdl reader --nfc pcsc[:READER]`: a PC/SC reader name, or the first with a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PcscReader {
+    /// The reader's name as PC/SC lists it (`mdl reader --list-readers`).
+    pub(crate) name: Option<String>,
+}
+
+/// The vpcd address of `vpcd[:HOST:PORT]` (default 127.0.0.1:35963, vpcd's own default).
+fn parse_vpcd(s: &str) -> Result<String, String> {
+    match s.strip_prefix("vpcd") {
+        Some("") => Ok("127.0.0.1:35963".to_owned()),
+        Some(rest) => {
+            let addr = rest.strip_prefix(':').unwrap_or("");
+            match addr.rsplit_once(':') {
+                Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+                    Ok(addr.to_owned())
+                }
+                _ => Err(format!("expected vpcd or vpcd:HOST:PORT, got {s:?}")),
+            }
+        }
+        None => Err(format!(
+            "expected vpcd or vpcd:HOST:PORT (the holder is a vpcd virtual card), got {s:?}"
+        )),
+    }
+}
+
+fn parse_pcsc(s: &str) -> Result<PcscReader, String> {
+    match s.strip_prefix("pcsc") {
+        Some("") => Ok(PcscReader { name: None }),
+        Some(rest) => match rest.strip_prefix(':') {
+            Some(name) if !name.is_empty() => Ok(PcscReader {
+                name: Some(name.to_owned()),
+            }),
+            _ => Err(format!("expected pcsc or pcsc:READER, got {s:?}")),
+        },
+        None => Err(format!("expected pcsc or pcsc:READER, got {s:?}")),
+    }
+}
+
+fn parse_retrieval(s: &str) -> Result<Retrieval, String> {
+    let mut retrieval = Retrieval {
+        nfc: false,
+        tcp: None,
+    };
+    for method in s.split(',').map(str::trim) {
+        if method == "nfc" {
+            retrieval.nfc = true;
+        } else if method.starts_with("tcp:") {
+            retrieval.tcp = Some(parse_tcp_endpoint(method)?);
+        } else {
+            return Err(format!(
+                "unknown retrieval method {method:?}: expected nfc or tcp:HOST:PORT"
+            ));
+        }
+    }
+    Ok(retrieval)
+}
+
 /// A `tcp:HOST:PORT` endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TcpEndpoint {
@@ -316,6 +470,30 @@ mod tests {
         assert!(parse_tcp_endpoint("127.0.0.1:7000").is_err());
         assert!(parse_tcp_endpoint("tcp:host:99999").is_err());
         assert!(parse_tcp_endpoint("tcp::80").is_err());
+    }
+
+    #[test]
+    fn nfc_arguments() {
+        assert_eq!(parse_vpcd("vpcd"), Ok("127.0.0.1:35963".to_owned()));
+        assert_eq!(
+            parse_vpcd("vpcd:10.0.0.1:4000"),
+            Ok("10.0.0.1:4000".to_owned())
+        );
+        assert!(parse_vpcd("vpcd:10.0.0.1").is_err());
+        assert!(parse_vpcd("vpcd:host:x").is_err());
+        assert!(parse_vpcd("pcsc").is_err());
+        assert_eq!(parse_pcsc("pcsc"), Ok(PcscReader { name: None }));
+        assert_eq!(
+            parse_pcsc("pcsc:Virtual PCD 00 00").map(|r| r.name),
+            Ok(Some("Virtual PCD 00 00".to_owned()))
+        );
+        assert!(parse_pcsc("pcsc:").is_err());
+        assert!(parse_pcsc("libnfc:x").is_err());
+        let r = parse_retrieval("nfc,tcp:127.0.0.1:0");
+        assert_eq!(r.as_ref().map(|r| r.nfc), Ok(true));
+        assert_eq!(r.map(|r| r.tcp.map(|t| t.port)), Ok(Some(0)));
+        assert_eq!(parse_retrieval("tcp:h:1").map(|r| r.nfc), Ok(false));
+        assert!(parse_retrieval("ble").is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use mdl_proximity::holder::{ApproveListed, ConsentHook, Presenter, ReviewRequest
 use mdl_proximity::issuer::{Credential, DeviceAuthMethod};
 use mdl_proximity::session::{HolderConfig, HolderSession, RequestReceived};
 use mdl_proximity::verify::TrustAnchors;
-use mdl_transport::Listen;
+use mdl_transport::{Listen, Transport};
 use mdl_transport_mock::TcpListener;
 
 use crate::cli::HolderArgs;
@@ -68,7 +68,7 @@ impl Policy {
 /// The holder's consent: the `--approve` policy, and with `--trust-reader` nothing at all for
 /// a reader that is not authenticated by a trusted root. Reports each decision on stderr.
 #[derive(Debug)]
-struct HolderConsent {
+pub(crate) struct HolderConsent {
     policy: Policy,
     require_trusted_reader: bool,
 }
@@ -225,7 +225,7 @@ impl<C: ConsentHook> Responder for DumpingResponder<'_, C> {
 // ---- the loop ---------------------------------------------------------------------------------
 
 /// Ctrl-C: the holder's normal end.
-fn stop() -> ! {
+pub(crate) fn stop() -> ! {
     eprintln!("holder: stopped");
     std::process::exit(0)
 }
@@ -278,11 +278,6 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
     }
     let mut rng = CliRng::new(args.seed);
 
-    let mut listener = TcpListener::bind((args.listen.host.as_str(), args.listen.port))
-        .await
-        .with_context(|| format!("binding tcp:{}:{}", args.listen.host, args.listen.port))?;
-    let (host, port) = (listener.carrier().host.clone(), listener.carrier().port);
-    eprintln!("holder: listening on tcp:{host}:{port} (session curve {curve}); Ctrl-C stops");
     // Ctrl-C ends the process from its own task, whatever the holder is doing: waiting for a
     // reader, in a session, or blocked in the `--approve ask` prompt (which holds the session's
     // task). Files are written synchronously, stdout is flushed per line: nothing is lost. On
@@ -305,6 +300,36 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
         }
     });
 
+    #[cfg(feature = "nfc")]
+    if let Some(vpcd) = &args.nfc {
+        return crate::nfc::hold(args, vpcd, curve, &mut presenter, &mut rng).await;
+    }
+    #[cfg(not(feature = "nfc"))]
+    if args.nfc.is_some() {
+        return Err(CliError::usage(
+            "--nfc: this mdl was built without the `nfc` feature (cargo build -p mdl-cli --features nfc)",
+        ));
+    }
+    #[cfg(feature = "ble")]
+    if let Some(modes) = args.ble {
+        return crate::ble::hold(args, modes, curve, &mut presenter, &mut rng).await;
+    }
+    #[cfg(not(feature = "ble"))]
+    if args.ble.is_some() {
+        return Err(CliError::usage(
+            "--ble: this mdl was built without the `ble` feature (cargo build -p mdl-cli --features ble)",
+        ));
+    }
+    let Some(listen) = &args.listen else {
+        return Err(CliError::usage(
+            "give --listen tcp:HOST:PORT or --nfc vpcd[:HOST:PORT]",
+        ));
+    };
+    let mut listener = TcpListener::bind((listen.host.as_str(), listen.port))
+        .await
+        .with_context(|| format!("binding tcp:{}:{}", listen.host, listen.port))?;
+    let (host, port) = (listener.carrier().host.clone(), listener.carrier().port);
+    eprintln!("holder: listening on tcp:{host}:{port} (session curve {curve}); Ctrl-C stops");
     for connection in 1usize.. {
         let e_device_key = EphemeralPrivateKey::generate(curve, &mut rng)
             .with_context(|| format!("EDeviceKey on {curve}"))?;
@@ -347,41 +372,60 @@ async fn hold(args: &HolderArgs) -> CliResult<()> {
             Instant::now(),
         )
         .context("starting the holder session")?;
-        let dump_dir: Option<PathBuf> = match &args.dump {
-            Some(dir) => {
-                let d = dir.join(format!("connection-{connection}"));
-                dump::create_dir(&d)?;
-                Some(d)
-            }
-            None => None,
-        };
-        let mut messages = dump_dir.clone().map(MessageDump::new);
-        let mut tap = |direction: Direction, bytes: &[u8]| {
-            if let Some(m) = messages.as_mut() {
-                m.record(direction, bytes);
-            }
-        };
-        let mut responder = DumpingResponder {
-            presenter: &mut presenter,
-            dump_dir: dump_dir.as_deref(),
-            requests: 0,
-            error: None,
-        };
-        let reason =
-            serve_holder(&mut session, &mut transport, &mut responder, Some(&mut tap)).await;
-        let requests = responder.requests;
-        let dump_error = responder.error.take();
-        eprintln!(
-            "holder: connection {connection} ended after {requests} request{}: {}",
-            if requests == 1 { "" } else { "s" },
-            present::close_reason_text(&reason)
-        );
-        let message_error = messages.map(MessageDump::finish).and_then(Result::err);
-        if let Some(e) = dump_error.or(message_error) {
-            eprintln!("holder: {e}");
-        } else if let Some(d) = &dump_dir {
-            eprintln!("holder: dump written to {}", d.display());
+        serve_connection(
+            &mut session,
+            &mut transport,
+            &mut presenter,
+            args.dump.as_deref(),
+            connection,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Serves one connection's session (on any transport) to its end, with `--dump` into
+/// `dump_root/connection-N/`, and reports how it ended on stderr.
+pub(crate) async fn serve_connection<C: ConsentHook, T: Transport>(
+    session: &mut HolderSession,
+    transport: &mut T,
+    presenter: &mut Presenter<C>,
+    dump_root: Option<&Path>,
+    connection: usize,
+) -> CliResult<()> {
+    let dump_dir: Option<PathBuf> = match dump_root {
+        Some(dir) => {
+            let d = dir.join(format!("connection-{connection}"));
+            dump::create_dir(&d)?;
+            Some(d)
         }
+        None => None,
+    };
+    let mut messages = dump_dir.clone().map(MessageDump::new);
+    let mut tap = |direction: Direction, bytes: &[u8]| {
+        if let Some(m) = messages.as_mut() {
+            m.record(direction, bytes);
+        }
+    };
+    let mut responder = DumpingResponder {
+        presenter,
+        dump_dir: dump_dir.as_deref(),
+        requests: 0,
+        error: None,
+    };
+    let reason = serve_holder(session, transport, &mut responder, Some(&mut tap)).await;
+    let requests = responder.requests;
+    let dump_error = responder.error.take();
+    eprintln!(
+        "holder: connection {connection} ended after {requests} request{}: {}",
+        if requests == 1 { "" } else { "s" },
+        present::close_reason_text(&reason)
+    );
+    let message_error = messages.map(MessageDump::finish).and_then(Result::err);
+    if let Some(e) = dump_error.or(message_error) {
+        eprintln!("holder: {e}");
+    } else if let Some(d) = &dump_dir {
+        eprintln!("holder: dump written to {}", d.display());
     }
     Ok(())
 }

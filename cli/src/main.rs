@@ -10,6 +10,8 @@
 //! The binary reads the clock (`SystemTime` for certificate and MSO validity, `Instant` for
 //! session deadlines) and the OS RNG (`getrandom`, or `--seed N`); the engine does neither.
 
+#[cfg(feature = "ble")]
+mod ble;
 mod cli;
 mod demo;
 mod dump;
@@ -19,6 +21,8 @@ mod input;
 mod inspect;
 mod issue;
 mod keys;
+#[cfg(feature = "nfc")]
+mod nfc;
 mod output;
 mod present;
 mod qr;

@@ -21,7 +21,7 @@ use mdl_transport::{Carrier, CarrierKind, Connect, TcpCarrier};
 use mdl_transport_mock::TcpConnector;
 use serde_json::json;
 
-use crate::cli::{ReaderArgs, TcpEndpoint};
+use crate::cli::{PreferArg, ReaderArgs, TcpEndpoint};
 use crate::dump::{self, MessageDump};
 use crate::error::{CliError, CliResult, Context as _};
 use crate::input::{read_arg, Input};
@@ -51,6 +51,16 @@ pub(crate) fn start_session(
     engagement: DeviceEngagementBytes,
     rng: &mut CliRng,
 ) -> CliResult<(ReaderSession, PrivateKey)> {
+    start_session_with(engagement, Handover::Qr, rng)
+}
+
+/// [`start_session`] for an engagement that came with `handover` (NFC: `[Hs, null]` static,
+/// `[Hs, Hr]` negotiated, bytes as exchanged).
+pub(crate) fn start_session_with(
+    engagement: DeviceEngagementBytes,
+    handover: Handover,
+    rng: &mut CliRng,
+) -> CliResult<(ReaderSession, PrivateKey)> {
     let curve = engagement.value().security.e_device_key.value().curve;
     let key = PrivateKey::generate(curve, rng)
         .with_context(|| format!("generating EReaderKey on the holder's curve {curve}"))?;
@@ -60,7 +70,7 @@ pub(crate) fn start_session(
         ReaderConfig::default(),
         e_reader_key,
         engagement,
-        Handover::Qr,
+        handover,
         Instant::now(),
     )
     .context("starting the reader session")?;
@@ -192,6 +202,7 @@ fn read_engagement(arg: &str) -> CliResult<DeviceEngagementBytes> {
 fn endpoint(
     engagement: &DeviceEngagementBytes,
     connect: Option<&TcpEndpoint>,
+    preference: &[CarrierKind],
 ) -> CliResult<Carrier> {
     if let Some(c) = connect {
         return Ok(Carrier::Tcp(TcpCarrier {
@@ -201,9 +212,13 @@ fn endpoint(
     }
     let engagement = Engagement::from_qr(engagement.clone());
     let connector = TcpConnector;
-    if let Some(carrier) = select_carrier(engagement.carriers(), &[CarrierKind::Tcp], |c| {
-        connector.supports(c)
-    }) {
+    let supports = |c: &Carrier| match c {
+        Carrier::Tcp(_) => connector.supports(c),
+        // The BLE connector of the `ble` feature takes both modes.
+        Carrier::Ble(_) => cfg!(feature = "ble"),
+        _ => false,
+    };
+    if let Some(carrier) = select_carrier(engagement.carriers(), preference, supports) {
         return Ok(carrier.clone());
     }
     let methods = engagement
@@ -217,12 +232,17 @@ fn endpoint(
         .map(|m| m.method_type().to_string())
         .collect();
     Err(CliError::usage(format!(
-        "the engagement advertises no TCP retrieval method (type -10 or -18224; it has {}): \
+        "the engagement advertises no TCP retrieval method (type -10 or -18224; it has {}){}: \
          give --connect tcp:HOST:PORT",
         if types.is_empty() {
             "none".to_owned()
         } else {
             format!("types {}", types.join(", "))
+        },
+        if cfg!(feature = "ble") {
+            " and no BLE one"
+        } else {
+            " (BLE needs the `ble` feature)"
         }
     )))
 }
@@ -263,6 +283,14 @@ fn load_reader_auth(key: &Path, cert: &Path) -> CliResult<ReaderAuth> {
 }
 
 async fn read(args: &ReaderArgs) -> CliResult<bool> {
+    if args.list_readers {
+        #[cfg(feature = "nfc")]
+        return crate::nfc::list_readers();
+        #[cfg(not(feature = "nfc"))]
+        return Err(CliError::usage(
+            "--list-readers: this mdl was built without the `nfc` feature",
+        ));
+    }
     let at = validation_time(args.at);
     let trust = load_trust(&args.trust, "--trust")?;
     let elements = parse_elements(&args.request)?;
@@ -270,19 +298,60 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         (Some(k), Some(c)) => Some(load_reader_auth(k, c)?),
         _ => None,
     };
-    let engagement = read_engagement(&args.engagement)?;
-    let target = endpoint(&engagement, args.connect.as_ref())?;
     if let Some(dir) = &args.dump {
         dump::create_dir(dir)?;
     }
     let mut rng = CliRng::new(args.seed);
+    #[cfg(feature = "nfc")]
+    if let Some(pcsc) = &args.nfc {
+        let ctx = ReadContext {
+            trust: &trust,
+            elements: &elements,
+            auth: auth.as_ref(),
+            at,
+        };
+        return crate::nfc::read(args, pcsc, &ctx, &mut rng).await;
+    }
+    #[cfg(not(feature = "nfc"))]
+    if args.nfc.is_some() {
+        return Err(CliError::usage(
+            "--nfc: this mdl was built without the `nfc` feature (cargo build -p mdl-cli --features nfc)",
+        ));
+    }
+    let Some(engagement_arg) = &args.engagement else {
+        return Err(CliError::usage(
+            "give --engagement URI or --nfc [pcsc:READER]",
+        ));
+    };
+    let engagement = read_engagement(engagement_arg)?;
+    let preference = match args.prefer {
+        Some(PreferArg::Tcp) => [CarrierKind::Tcp, CarrierKind::Ble],
+        _ => [CarrierKind::Ble, CarrierKind::Tcp],
+    };
+    let target = endpoint(&engagement, args.connect.as_ref(), &preference)?;
+    let ctx = ReadContext {
+        trust: &trust,
+        elements: &elements,
+        auth: auth.as_ref(),
+        at,
+    };
 
-    let Carrier::Tcp(tcp) = &target else {
-        return Err(CliError::msg("only the TCP test carrier is supported"));
+    let binding = Engagement::from_qr(engagement.clone()).binding();
+    let tcp = match &target {
+        Carrier::Tcp(tcp) => tcp,
+        #[cfg(feature = "ble")]
+        Carrier::Ble(ble) => {
+            let (mut link, label) = crate::ble::connect(args, ble, &binding).await?;
+            return read_over(args, &ctx, engagement, &mut link, &label, &mut rng).await;
+        }
+        other => {
+            return Err(CliError::msg(format!(
+                "{other:?} is not a carrier of this reader"
+            )))
+        }
     };
     let (host, port) = (tcp.host.clone(), tcp.port);
     tracing::info!(host = %host, port = port, "connecting");
-    let binding = Engagement::from_qr(engagement.clone()).binding();
     let mut transport =
         tokio::time::timeout(CONNECT_TIMEOUT, TcpConnector.connect(&target, &binding))
             .await
@@ -293,23 +362,61 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
                 ))
             })?
             .with_context(|| format!("connecting to tcp:{host}:{port}"))?;
+    let label = format!("tcp:{host}:{port}");
+    read_over(args, &ctx, engagement, &mut transport, &label, &mut rng).await
+}
 
-    let (mut session, e_reader_key) = start_session(engagement, &mut rng)?;
-    let request = build_request(&elements, auth.as_ref(), &session)?;
+/// The session over a connected `transport` (QR engagement): request, exchange, verify,
+/// print. `Ok(true)` iff everything verified.
+async fn read_over<T: Transport>(
+    args: &ReaderArgs,
+    ctx: &ReadContext<'_>,
+    engagement: DeviceEngagementBytes,
+    transport: &mut T,
+    label: &str,
+    rng: &mut CliRng,
+) -> CliResult<bool> {
+    let (mut session, e_reader_key) = start_session(engagement, rng)?;
+    let request = build_request(ctx.elements, ctx.auth, &session)?;
     let response = exchange(
         &mut session,
         &e_reader_key,
-        &mut transport,
+        transport,
         &request,
         args.dump.as_deref(),
     )
     .await?;
-    let report = verify_response(&response, &session, &trust, at);
+    let report = verify_response(&response, &session, ctx.trust, ctx.at);
+    print_outcome(args, ctx, &report, &response, label);
+    Ok(report.is_valid())
+}
 
+/// What a read needs besides the link: trust anchors, the elements, reader authentication and
+/// the validation time.
+pub(crate) struct ReadContext<'a> {
+    /// `--trust`.
+    pub(crate) trust: &'a TrustAnchors,
+    /// `--request`.
+    pub(crate) elements: &'a [(String, String)],
+    /// `--reader-key` and `--reader-cert`.
+    pub(crate) auth: Option<&'a ReaderAuth>,
+    /// `--at`, or now.
+    pub(crate) at: i64,
+}
+
+/// Prints the report as today's `mdl reader` does (text or `--json`); `holder` names the link.
+pub(crate) fn print_outcome(
+    args: &ReaderArgs,
+    ctx: &ReadContext<'_>,
+    report: &VerificationReport,
+    response: &DeviceResponse,
+    holder: &str,
+) {
+    let (elements, auth, at) = (ctx.elements, ctx.auth, ctx.at);
     if args.json {
-        let mut out = present::report_json(&report, Some(&response));
+        let mut out = present::report_json(report, Some(response));
         if let serde_json::Value::Object(obj) = &mut out {
-            obj.insert("holder".into(), json!(format!("tcp:{host}:{port}")));
+            obj.insert("holder".into(), json!(holder));
             obj.insert(
                 "request".into(),
                 json!({
@@ -322,7 +429,7 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
         crate::output::print_json(&out, false);
     } else {
         outln!(
-            "read from tcp:{host}:{port}: {} element{} requested{}",
+            "read from {holder}: {} element{} requested{}",
             elements.len(),
             if elements.len() == 1 { "" } else { "s" },
             if auth.is_some() {
@@ -331,10 +438,9 @@ async fn read(args: &ReaderArgs) -> CliResult<bool> {
                 ", unsigned"
             }
         );
-        out!("{}", present::report_text(&report, Some(&response)));
+        out!("{}", present::report_text(report, Some(response)));
     }
     if let Some(dir) = &args.dump {
         eprintln!("dump written to {}", dir.display());
     }
-    Ok(report.is_valid())
 }

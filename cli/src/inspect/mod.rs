@@ -5,8 +5,10 @@
 //! that parse as X.509 are a certificate; bytes whose first NDEF record is `Hs`/`Hr` are a
 //! handover message; everything else must be one CBOR item, whose shape picks the structure
 //! (see [`detect::detect`]) and whose typed decode confirms it. Tag-24 wrappers are unwrapped
-//! and their content detected the same way.
+//! and their content detected the same way. A file of `C:`/`R:` lines is an APDU trace
+//! (`apdu.log`), annotated line by line.
 
+mod apdu;
 mod detect;
 mod ndef;
 mod render;
@@ -76,6 +78,14 @@ pub(crate) fn run(args: &InspectArgs) -> ExitCode {
 
 /// Decodes `arg` into its annotated JSON; faults of embedded items land in `renderer`.
 pub(crate) fn inspect(arg: &str, renderer: &mut Renderer) -> Result<Json, InspectError> {
+    // An APDU trace (`apdu.log` of `mdl reader --nfc --dump`) is text, not one message.
+    if let Some(path) = arg.strip_prefix('@') {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if apdu::is_trace(&text) {
+                return Ok(apdu::render(&text));
+            }
+        }
+    }
     match read_arg(arg)? {
         Input::MdocUri(uri) => {
             let engagement = from_qr_uri(&uri).map_err(InspectError::Uri)?;
