@@ -361,8 +361,23 @@ guest() {
   mkdir -p /dev/pts /dev/shm
   mount -t devpts devpts /dev/pts
   mount -t tmpfs tmpfs /dev/shm
-  local d
+  local d root kept=""
+  # The repository (with the run directory mounted inside it) must stay visible when it lies
+  # under a directory the guest covers with tmpfs: CI may clone under /tmp. Keep a recursive
+  # bind of it on /dev (devtmpfs, not covered) and put it back on top of the tmpfs.
+  root=$(dirname "$(dirname "$(readlink -f "$0")")")
+  for d in /run /tmp /var/lib/bluetooth /var/log /var/tmp; do
+    case "$root/" in "$d"/*) kept=1 ;; esac
+  done
+  if [[ -n $kept ]]; then
+    mkdir -p /dev/.mdl-repo
+    mount --rbind "$root" /dev/.mdl-repo
+  fi
   for d in /run /tmp /var/lib/bluetooth /var/log /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+  if [[ -n $kept ]]; then
+    mkdir -p "$root"
+    mount --rbind /dev/.mdl-repo "$root"
+  fi
   echo "boot $(uptime_s)" > "$out/timing"
   mkdir -p /run/dbus
   dbus-daemon --system --fork --print-pid > /tmp/dbus.pid || echo "rig: dbus-daemon failed"
